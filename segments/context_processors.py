@@ -1,0 +1,18 @@
+from __future__ import annotations
+
+from django.http import HttpRequest
+
+from segments import roles
+
+
+def role_flags(request: HttpRequest) -> dict[str, bool]:
+    """Tell templates which buttons to show; the views check again on the server."""
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {"can_manage_runs": False, "can_import": False, "can_export": False, "can_edit_notes": False}
+    return {
+        "can_manage_runs": user.has_perm(roles.MANAGE_RUNS),
+        "can_import": user.has_perm(roles.IMPORT_DATA),
+        "can_export": user.has_perm(roles.EXPORT_LISTS),
+        "can_edit_notes": user.has_perm(roles.EDIT_STRATEGY),
+    }

@@ -1,0 +1,41 @@
+"""Create the Marketing and Admin groups with their permissions."""
+
+from __future__ import annotations
+
+from django.contrib.auth.management import create_permissions
+from django.db import migrations
+
+from segments import roles
+
+
+def create_roles(apps, schema_editor):
+    # Permissions are normally created after all migrations; make sure they exist now.
+    for app_config in apps.get_app_configs():
+        app_config.models_module = True
+        create_permissions(app_config, apps=apps, verbosity=0)
+        app_config.models_module = None
+    Group = apps.get_model("auth", "Group")
+    Permission = apps.get_model("auth", "Permission")
+
+    def grant(group_name, app_label, codenames):
+        group, _ = Group.objects.get_or_create(name=group_name)
+        perms = Permission.objects.filter(content_type__app_label=app_label, codename__in=codenames)
+        group.permissions.add(*perms)
+
+    grant(roles.MARKETING, "segments", roles.MARKETING_PERMISSIONS)
+    grant(roles.ADMIN, "segments", roles.ADMIN_PERMISSIONS)
+    grant(roles.ADMIN, "auth", roles.ADMIN_USER_PERMISSIONS)
+
+
+def remove_roles(apps, schema_editor):
+    apps.get_model("auth", "Group").objects.filter(name__in=[roles.MARKETING, roles.ADMIN]).delete()
+
+
+class Migration(migrations.Migration):
+    dependencies = [
+        ("segments", "0001_initial"),
+        ("auth", "0012_alter_user_first_name_max_length"),
+        ("contenttypes", "0002_remove_content_type_name"),
+    ]
+
+    operations = [migrations.RunPython(create_roles, remove_roles)]

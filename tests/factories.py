@@ -1,0 +1,118 @@
+"""factory_boy factories for the models; tests build only what they need."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import factory
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+
+from segments import models, roles
+
+PASSWORD = "correct-horse-battery-staple"
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = get_user_model()
+        django_get_or_create = ("username",)
+
+    username = factory.Sequence(lambda n: f"user{n}")
+    email = factory.LazyAttribute(lambda u: f"{u.username}@example.com")
+    password = factory.django.Password(PASSWORD)
+
+    @factory.post_generation
+    def role(self, create: bool, extracted: str | None, **kwargs) -> None:
+        if create and extracted:
+            self.groups.add(Group.objects.get(name=extracted))
+
+
+def marketing_user(**kwargs) -> object:
+    return UserFactory(role=roles.MARKETING, **kwargs)
+
+
+def admin_user(**kwargs) -> object:
+    return UserFactory(role=roles.ADMIN, **kwargs)
+
+
+class CustomerFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = models.Customer
+
+    external_id = factory.Sequence(lambda n: f"C{n:06d}")
+    first_order_day = dt.date(2019, 1, 1)
+    last_order_day = dt.date(2019, 3, 1)
+
+
+class DataImportFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = models.DataImport
+
+    file_name = "orders.csv"
+    detected_format = models.DataImport.Format.SHOPIFY
+    status = models.DataImport.Status.SUCCEEDED
+
+
+class OrderFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = models.Order
+
+    external_id = factory.Sequence(lambda n: f"O{n:07d}")
+    customer = factory.SubFactory(CustomerFactory)
+    day = dt.date(2019, 1, 1)
+
+
+class OrderLineFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = models.OrderLine
+
+    line_key = factory.Sequence(lambda n: f"{n:032x}")
+    data_import = factory.SubFactory(DataImportFactory)
+    order = factory.SubFactory(OrderFactory)
+    customer = factory.SelfAttribute("order.customer")
+    day = factory.SelfAttribute("order.day")
+    product_title = "Product A"
+    product_type = "Product Type 1"
+    ordered_item_quantity = 1
+    net_quantity = 1
+    total_sales = 100
+
+
+class SegmentationRunFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = models.SegmentationRun
+
+    status = models.SegmentationRun.Status.SUCCEEDED
+    trigger = models.SegmentationRun.Trigger.MANUAL
+    chosen_k = 2
+    suggested_k = 2
+
+
+class SegmentFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = models.Segment
+
+    run = factory.SubFactory(SegmentationRunFactory)
+    index = factory.Sequence(lambda n: n)
+    name = factory.Sequence(lambda n: f"Segment {n}")
+    colour = "#1f77b4"
+    size = 1
+    share = 1.0
+    centroid = factory.LazyFunction(lambda: [0.0, 0.0, 0.0])
+
+
+class AssignmentFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = models.Assignment
+
+    segment = factory.SubFactory(SegmentFactory)
+    run = factory.SelfAttribute("segment.run")
+    customer = factory.SubFactory(CustomerFactory)
+    products_ordered = 1
+    average_return_rate = 0.0
+    total_spending = 100.0
+    input_1 = 0.69
+    input_2 = 0.0
+    input_3 = 4.6
+    distance = 0.1

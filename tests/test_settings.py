@@ -1,0 +1,45 @@
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def start_django(**env: str) -> subprocess.CompletedProcess:
+    clean = {k: v for k, v in os.environ.items() if k not in {"DEBUG", "SECRET_KEY", "ALLOWED_HOSTS"}}
+    return subprocess.run(
+        [sys.executable, "-c", "import django; django.setup()"],
+        cwd=ROOT,
+        env={**clean, "DJANGO_SETTINGS_MODULE": "segweb.settings", **env},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+@pytest.mark.parametrize(
+    ("env", "message"),
+    [
+        ({"DEBUG": "0", "ALLOWED_HOSTS": "example.com"}, "SECRET_KEY must be set"),
+        ({"DEBUG": "0", "SECRET_KEY": "x" * 50}, "ALLOWED_HOSTS must be set"),
+        ({"DEBUG": "maybe"}, "DEBUG='maybe' is not a boolean"),
+    ],
+)
+def test_settings_bad_config_stops_start_with_message(env: dict[str, str], message: str) -> None:
+    result = start_django(**env)
+    assert result.returncode != 0
+    assert message in result.stderr
+
+
+def test_settings_debug_off_with_required_values_starts() -> None:
+    result = start_django(DEBUG="0", SECRET_KEY="x" * 50, ALLOWED_HOSTS="example.com")
+    assert result.returncode == 0, result.stderr
+
+
+def test_settings_debug_on_starts_without_secret() -> None:
+    assert start_django(DEBUG="1").returncode == 0
