@@ -9,7 +9,12 @@ def role_flags(request: HttpRequest) -> dict[str, bool]:
     """Tell templates which buttons to show; the views check again on the server."""
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
-        return {"can_manage_runs": False, "can_import": False, "can_export": False, "can_edit_notes": False}
+        return {
+            "can_manage_runs": False,
+            "can_import": False,
+            "can_export": False,
+            "can_edit_notes": False,
+        }
     return {
         "can_manage_runs": user.has_perm(roles.MANAGE_RUNS),
         "can_import": user.has_perm(roles.IMPORT_DATA),
