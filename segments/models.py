@@ -117,6 +117,18 @@ class OrderLine(models.Model):
         return f"{self.order_id}: {self.product_title or self.product_type}"
 
 
+class RunQuerySet(models.QuerySet["SegmentationRun"]):
+    def succeeded(self) -> RunQuerySet:
+        return self.filter(status=SegmentationRun.Status.SUCCEEDED)
+
+    def active(self) -> RunQuerySet:
+        return self.filter(status__in=SegmentationRun.ACTIVE_STATUSES)
+
+    def current(self) -> SegmentationRun | None:
+        """The latest succeeded run: every page and export uses it until a newer one succeeds."""
+        return self.succeeded().order_by("-finished_at", "-id").first()
+
+
 class SegmentationRun(models.Model):
     class Status(models.TextChoices):
         QUEUED = "queued", "Queued"
@@ -175,6 +187,8 @@ class SegmentationRun(models.Model):
     started_at = models.DateTimeField(null=True, blank=True)
     heartbeat_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
+
+    objects = RunQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at", "-id"]

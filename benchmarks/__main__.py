@@ -1,0 +1,35 @@
+"""make bench: every benchmark in turn, each printing its own figures.
+
+Each benchmark module runs in its own process per database, because Django's settings are
+fixed per process: `python -m benchmarks.<name> --database sqlite|postgres`.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+BENCHMARKS = ("imports", "runs")
+POSTGRES_URL = os.environ.get(
+    "BENCH_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/segweb_bench"
+)
+
+
+def main(argv: list[str]) -> int:
+    names = [a for a in argv if a in BENCHMARKS] or list(BENCHMARKS)
+    failures = 0
+    for name in names:
+        for database in ("sqlite", "postgres"):
+            print(f"== {name} on {database} ==", flush=True)
+            result = subprocess.run(
+                [sys.executable, "-m", f"benchmarks.{name}", "--database", database],
+                env={**os.environ, "BENCH_POSTGRES_URL": POSTGRES_URL},
+                check=False,
+            )
+            failures += result.returncode != 0
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
