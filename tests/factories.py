@@ -116,3 +116,29 @@ class AssignmentFactory(factory.django.DjangoModelFactory):
     input_2 = 0.0
     input_3 = 4.6
     distance = 0.1
+
+
+class StrategyNoteRevisionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = models.StrategyNoteRevision
+
+    segment = factory.SubFactory(SegmentFactory)
+    text = "Keep them engaged."
+
+
+class ExportRecordFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = models.ExportRecord
+
+    run = factory.SubFactory(SegmentationRunFactory)
+    rows = 0
+
+
+def segmented_run(sizes: tuple[int, ...] = (2, 1), **run_fields) -> models.SegmentationRun:
+    """A succeeded run with one segment per size and that many assigned customers in each."""
+    run = SegmentationRunFactory(chosen_k=len(sizes), **run_fields)
+    total = sum(sizes)
+    for index, size in enumerate(sizes):
+        segment = SegmentFactory(run=run, index=index, size=size, share=size / total)
+        AssignmentFactory.create_batch(size, segment=segment)
+    return run

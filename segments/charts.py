@@ -1,0 +1,128 @@
+"""Plotly figure builders (DataFrame -> Figure) and the one helper that renders them to HTML.
+
+No Django here: pages pass frames in and put the returned HTML fragments in templates. plotly.js
+itself is served once from the app's static files, so fragments never embed or fetch it.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+from plotly.subplots import make_subplots
+
+FEATURE_LABELS = {
+    "products_ordered": "Product types ordered",
+    "average_return_rate": "Average return rate",
+    "total_spending": "Total spending",
+}
+STUDY_AXES = ("log1p(products ordered)", "log1p(return rate)", "log1p(spending)")
+RFM_AXES = ("recency (standardised)", "frequency (standardised)", "monetary (standardised)")
+MAX_SCATTER_POINTS = 5000
+LAYOUT = {"margin": {"l": 50, "r": 20, "t": 50, "b": 50}, "template": "plotly_white"}
+
+
+def elbow_frame(elbow: list[dict]) -> pd.DataFrame:
+    """run.elbow ([{"k", "inertia", "silhouette"}]) as a frame sorted by k."""
+    frame = pd.DataFrame(elbow or [], columns=["k", "inertia", "silhouette"])
+    return frame.sort_values("k").reset_index(drop=True)
+
+
+def elbow_figure(frame: pd.DataFrame, suggested_k: int | None, chosen_k: int | None) -> go.Figure:
+    """Inertia by k, with the suggested k (elbow) and the chosen k marked."""
+    fig = go.Figure(
+        go.Scatter(x=frame["k"], y=frame["inertia"], mode="lines+markers", name="inertia")
+    )
+    marks = [(suggested_k, "suggested k", "diamond-open", 18), (chosen_k, "chosen k", "star", 14)]
+    for k, label, symbol, size in marks:
+        point = frame[frame["k"] == k]
+        if k is None or point.empty:
+            continue
+        fig.add_trace(
+            go.Scatter(
+                x=point["k"],
+                y=point["inertia"],
+                mode="markers",
+                name=f"{label} = {k}",
+                marker={"symbol": symbol, "size": size, "line": {"width": 2}},
+            )
+        )
+    fig.update_layout(title="Elbow: inertia by k", xaxis_title="k", yaxis_title="inertia", **LAYOUT)
+    return fig.update_xaxes(dtick=1)
+
+
+def silhouette_figure(frame: pd.DataFrame) -> go.Figure:
+    scored = frame.dropna(subset=["silhouette"])
+    fig = go.Figure(go.Scatter(x=scored["k"], y=scored["silhouette"], mode="lines+markers"))
+    fig.update_layout(title="Silhouette by k", xaxis_title="k", yaxis_title="silhouette", **LAYOUT)
+    return fig.update_xaxes(dtick=1)
+
+
+def sizes_figure(segments: pd.DataFrame) -> go.Figure:
+    """Customers per segment; `segments` has columns segment, name, size, colour."""
+    fig = go.Figure(
+        go.Bar(
+            x=segments["name"],
+            y=segments["size"],
+            marker_color=list(segments["colour"]),
+            text=segments["size"],
+            textposition="auto",
+        )
+    )
+    fig.update_layout(title="Segment sizes", yaxis_title="customers", **LAYOUT)
+    return fig
+
+
+def distributions_figure(features: pd.DataFrame) -> go.Figure:
+    """Histograms of the three features: raw on the top row, after log1p below."""
+    columns = list(FEATURE_LABELS)
+    titles = [*FEATURE_LABELS.values(), *(f"log1p({label})" for label in FEATURE_LABELS.values())]
+    fig = make_subplots(rows=2, cols=3, subplot_titles=titles)
+    for position, column in enumerate(columns, start=1):
+        values = features[column].astype(float)
+        fig.add_trace(go.Histogram(x=values, nbinsx=40, showlegend=False), row=1, col=position)
+        fig.add_trace(
+            go.Histogram(x=np.log1p(values.clip(lower=0)), nbinsx=40, showlegend=False),
+            row=2,
+            col=position,
+        )
+    fig.update_layout(title="Feature distributions", height=600, **LAYOUT)
+    return fig
+
+
+def scatter_3d_figure(
+    points: pd.DataFrame,
+    segments: pd.DataFrame,
+    axis_titles: tuple[str, str, str] = STUDY_AXES,
+    max_points: int = MAX_SCATTER_POINTS,
+) -> go.Figure:
+    """The model's inputs (input_1..3) coloured by segment, sampled to at most `max_points`."""
+    if len(points) > max_points:
+        points = points.sample(n=max_points, random_state=0)
+    fig = go.Figure()
+    for segment in segments.itertuples(index=False):
+        members = points[points["segment"] == segment.segment]
+        fig.add_trace(
+            go.Scatter3d(
+                x=members["input_1"],
+                y=members["input_2"],
+                z=members["input_3"],
+                mode="markers",
+                name=segment.name,
+                marker={"size": 2, "color": segment.colour, "opacity": 0.7},
+            )
+        )
+    scene = dict(zip(("xaxis_title", "yaxis_title", "zaxis_title"), axis_titles, strict=True))
+    fig.update_layout(title="Customers in model space", scene=scene, height=600, **LAYOUT)
+    return fig
+
+
+def render_figure(fig: go.Figure, div_id: str) -> str:
+    """An HTML fragment for the figure; the page loads plotly.js from static files."""
+    return fig.to_html(
+        full_html=False,
+        include_plotlyjs=False,
+        div_id=div_id,
+        config={"responsive": True, "displaylogo": False},
+        default_width="100%",
+    )

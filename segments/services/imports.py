@@ -1,0 +1,211 @@
+"""Order imports: a file in, its new customers, orders and lines saved in one transaction.
+
+import_file() runs synchronously (the import_orders command); start_import() stores a web
+upload and enqueues import_orders_task, which calls process_import(). Parsing is pure
+(segments.importers); this module records what happened in a DataImport row, also when the
+file is refused: then nothing else is written.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import threading
+from pathlib import Path
+
+from django.db import connection, transaction
+from django.utils import timezone
+
+from segments.importers import ImportRefused, ParseResult, detect, parse_orders, readers
+from segments.importers.entities import customers_from_orders, orders_from_lines
+from segments.importers.keys import line_keys
+from segments.models import DataImport
+from segments.services.import_store import PreparedImport, SaveCounts, save_import
+
+logger = logging.getLogger(__name__)
+Status = DataImport.Status
+
+
+def import_file(
+    path: str | Path, requested_format: str = "auto", user=None, file_name: str | None = None
+) -> DataImport:
+    """Import a file on disk now; the DataImport says succeeded, refused or failed."""
+    path = Path(path)
+    data_import = DataImport.objects.create(
+        uploaded_by=user,
+        file_name=file_name or path.name,
+        file_size=path.stat().st_size,
+        sha256=file_sha256(path),
+        requested_format=requested_format,
+        status=Status.RUNNING,
+    )
+    return run_import(data_import, path)
+
+
+def start_import(uploaded_file, requested_format: str, user) -> DataImport:
+    """Store an upload and enqueue its import once the surrounding transaction commits."""
+    from segments.tasks import import_orders_task  # noqa: PLC0415 - tasks import this module
+
+    name = Path(uploaded_file.name).name
+    data_import = DataImport(
+        uploaded_by=user, file_name=name, file_size=uploaded_file.size,
+        requested_format=requested_format, status=Status.PENDING,
+    )
+    data_import.file.save(name, uploaded_file, save=False)
+    data_import.save()
+    transaction.on_commit(lambda: import_orders_task.delay(data_import.pk))
+    return data_import
+
+
+def process_import(import_id: int) -> DataImport:
+    """Claim a pending upload and import it; a duplicate delivery finds it claimed and stops."""
+    claimed = DataImport.objects.filter(pk=import_id, status=Status.PENDING).update(
+        status=Status.RUNNING, progress=1
+    )
+    data_import = DataImport.objects.get(pk=import_id)
+    if not claimed:
+        return data_import
+    path = Path(data_import.file.path)
+    data_import.sha256 = file_sha256(path)
+    data_import.file_size = path.stat().st_size
+    return run_import(data_import, path)
+
+
+def run_import(data_import: DataImport, path: Path) -> DataImport:
+    """1. read the file, 2. detect its format, 3. parse and validate it, 4. key the lines,
+    5. save everything new in one transaction, recording the outcome in the same transaction.
+    A refusal or failure rolls the data back and records the report.
+    """
+    try:
+        raw = readers.read_table(path, data_import.file_name)
+        data_import.detected_format = detect.choose_format(raw.columns, data_import.requested_format)
+        data_import.rows_read = len(raw)
+        _set_progress(data_import, 20)
+        result = parse_orders(raw, data_import.detected_format)
+        _record_parse(data_import, result)
+        prepared = prepare_import(result)
+        _set_progress(data_import, 50)
+        with transaction.atomic():
+            counts = save_import(prepared, data_import.pk, _progress_reporter(data_import.pk))
+            _record_success(data_import, counts)
+    except ImportRefused as refusal:
+        _record_refusal(data_import, refusal)
+    except Exception as error:  # the report must say what went wrong, whatever it was
+        logger.exception("import %s failed", data_import.pk)
+        _record_failure(data_import, error)
+    return data_import
+
+
+def prepare_import(result: ParseResult) -> PreparedImport:
+    """Refuse a file with problems; else key its lines and derive its orders and customers."""
+    if result.refused:
+        raise ImportRefused(result.problems, result.problems_total)
+    lines = result.lines.assign(line_key=line_keys(result.lines))
+    orders = orders_from_lines(lines)
+    customers = customers_from_orders(orders, result.other_customer_ids)
+    return PreparedImport(lines=lines, orders=orders, customers=customers)
+
+
+def file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1024 * 1024), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _record_parse(data_import: DataImport, result: ParseResult) -> None:
+    data_import.rows_read = result.rows_read
+    data_import.rows_rejected = result.rows_rejected
+    data_import.skipped_reasons = result.skipped
+    data_import.rows_skipped = result.rows_skipped
+    data_import.unmatched_returns = result.unmatched_returns
+
+
+def _record_success(data_import: DataImport, counts: SaveCounts) -> None:
+    data_import.customers_created = counts.customers_created
+    data_import.orders_created = counts.orders_created
+    data_import.lines_imported = counts.lines_imported
+    data_import.lines_already_present = counts.lines_already_present
+    _finish(data_import, Status.SUCCEEDED)
+
+
+def _record_refusal(data_import: DataImport, refusal: ImportRefused) -> None:
+    data_import.errors = [problem.as_dict() for problem in refusal.problems]
+    data_import.errors_total = refusal.total
+    data_import.error_message = f"Refused: {refusal.total} problem(s) in the file."
+    _clear_save_counts(data_import)
+    _finish(data_import, Status.REFUSED)
+
+
+def _record_failure(data_import: DataImport, error: Exception) -> None:
+    data_import.error_message = f"{type(error).__name__}: {error}"[:2000]
+    _clear_save_counts(data_import)
+    _finish(data_import, Status.FAILED)
+
+
+def _clear_save_counts(data_import: DataImport) -> None:
+    data_import.customers_created = data_import.orders_created = 0
+    data_import.lines_imported = data_import.lines_already_present = 0
+
+
+def _finish(data_import: DataImport, status: str) -> None:
+    data_import.status = status
+    data_import.progress = 100
+    data_import.finished_at = timezone.now()
+    data_import.save()
+
+
+def _set_progress(data_import: DataImport, percent: int) -> None:
+    data_import.progress = percent
+    DataImport.objects.filter(pk=data_import.pk).update(progress=percent)
+
+
+def _progress_reporter(import_id: int):
+    """Progress writes from inside the import's transaction.
+
+    They must be visible before it commits, so they go through a connection of their own
+    (a short-lived thread). SQLite allows one writer at a time: there, a second connection
+    would wait for the import's own lock, so progress waits for the end instead.
+    """
+    if connection.vendor != "postgresql":
+        return lambda percent: None
+
+    def report(percent: int) -> None:
+        thread = threading.Thread(target=_write_progress_alone, args=(import_id, percent))
+        thread.start()
+        thread.join()
+
+    return report
+
+
+def _write_progress_alone(import_id: int, percent: int) -> None:
+    try:
+        DataImport.objects.filter(pk=import_id).update(progress=percent)
+    finally:
+        connection.close()
+
+
+def import_summary(data_import: DataImport, seconds: float) -> str:
+    """One line: what an import added, from which file, in how long."""
+    return (
+        f"imported {data_import.lines_imported:,} lines "
+        f"({data_import.lines_already_present:,} already present), "
+        f"{data_import.customers_created:,} new customers, "
+        f"{data_import.orders_created:,} new orders "
+        f"from {data_import.file_name} [{data_import.detected_format or '?'}] in {seconds:.1f} s"
+        + (f"; skipped {data_import.rows_skipped:,} rows" if data_import.rows_skipped else "")
+    )
+
+
+def problem_report(data_import: DataImport) -> list[str]:
+    """The refusal report as text lines: one per problem kept, then the total."""
+    lines = [f"{data_import.file_name}: {data_import.error_message}"]
+    for problem in data_import.errors:
+        where = "file" if problem["row"] is None else f"row {problem['row']}"
+        column = f", column {problem['column']}" if problem["column"] else ""
+        value = f", value {problem['value']!r}" if problem["value"] else ""
+        lines.append(f"  {where}{column}{value}: {problem['reason']}")
+    if data_import.errors_total > len(data_import.errors):
+        lines.append(f"  ... {data_import.errors_total:,} problems in total")
+    return lines

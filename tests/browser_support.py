@@ -1,0 +1,132 @@
+"""Helpers for the real-browser test: Chromium, the Celery worker behind the live server, data."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import subprocess
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+import pytest
+from django.conf import settings
+from django.db import connection
+from django.test import override_settings
+from playwright.sync_api import Page, sync_playwright
+
+from segweb.celery import app as celery_app
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+SCREENSHOT_DIR = BASE_DIR / "test-output" / "screenshots"
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+VIEWPORT = {"width": 1280, "height": 900}
+DEFAULT_TIMEOUT_MS = 30_000
+# Schemes that never leave the browser; everything else must go to the live server.
+LOCAL_SCHEMES = ("data:", "blob:", "about:")
+
+
+def chromium_executable() -> str:
+    """Debian's Chromium; skipped without it, failed instead when SEGWEB_REQUIRE_BROWSER=1 (CI)."""
+    path = shutil.which("chromium") or shutil.which("chromium-browser")
+    if path:
+        return path
+    message = "Chromium is not installed (apt-get install chromium)"
+    if os.environ.get("SEGWEB_REQUIRE_BROWSER") == "1":
+        pytest.fail(message)
+    pytest.skip(message)
+
+
+def foreign_requests(urls: list[str], base_url: str) -> list[str]:
+    """The requested URLs that went to another host than the app (a CDN, a font service ...)."""
+    return [
+        url for url in urls if not url.startswith(LOCAL_SCHEMES) and not url.startswith(base_url)
+    ]
+
+
+@dataclass
+class BrowserSession:
+    page: Page
+    base_url: str
+    requested_urls: list[str] = field(default_factory=list)
+
+
+@contextlib.contextmanager
+def browser_session(base_url: str, executable: str) -> Iterator[BrowserSession]:
+    """A fresh headless Chromium page on the live server that records every URL it requests."""
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=executable, headless=True, args=CHROMIUM_ARGS
+        )
+        try:
+            page = browser.new_page(viewport=VIEWPORT, base_url=base_url, accept_downloads=True)
+            page.set_default_timeout(DEFAULT_TIMEOUT_MS)
+            session = BrowserSession(page, base_url)
+            page.on("request", lambda request: session.requested_urls.append(request.url))
+            yield session
+        finally:
+            browser.close()
+
+
+def save_screenshot(page: Page, name: str) -> Path:
+    SCREENSHOT_DIR.mkdir(parents=True, exist_ok=True)
+    path = SCREENSHOT_DIR / f"{name}.png"
+    page.screenshot(path=str(path), full_page=True)
+    return path
+
+
+def uses_real_worker() -> bool:
+    """A worker process needs a broker and a database it can share: Redis and PostgreSQL."""
+    return bool(settings.REDIS_URL) and connection.vendor == "postgresql"
+
+
+def worker_database_url() -> str:
+    """DATABASE_URL with the test database's name in place of the configured one."""
+    parts = urlsplit(os.environ["DATABASE_URL"])
+    return urlunsplit(parts._replace(path="/" + connection.settings_dict["NAME"]))
+
+
+@contextlib.contextmanager
+def eager_celery() -> Iterator[None]:
+    """Run tasks in the enqueuing thread (the live server's), for an in-memory test database."""
+    previous = celery_app.conf.task_always_eager
+    celery_app.conf.task_always_eager = True
+    try:
+        yield
+    finally:
+        celery_app.conf.task_always_eager = previous
+
+
+@contextlib.contextmanager
+def celery_worker(var_dir: Path) -> Iterator[subprocess.Popen]:
+    """A real worker process on the test database and the configured Redis, stopped afterwards."""
+    celery_app.control.purge()  # leftovers of an interrupted earlier session
+    env = {**os.environ, "DATABASE_URL": worker_database_url(), "SEGWEB_VAR_DIR": str(var_dir)}
+    command = [sys.executable, "-m", "celery", "-A", "segweb", "worker"]
+    command += ["--pool=solo", "-l", "WARNING", "--without-gossip", "--without-mingle"]
+    process = subprocess.Popen(command, cwd=BASE_DIR, env=env)
+    try:
+        yield process
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+@contextlib.contextmanager
+def background_tasks(var_dir: Path) -> Iterator[None]:
+    """Where the live server's uploads and runs go: a real worker, or eager mode on SQLite.
+
+    Uploads are stored under var_dir (the worker gets it as SEGWEB_VAR_DIR), not in the
+    developer's own var/ folder.
+    """
+    with override_settings(MEDIA_ROOT=var_dir / "uploads"):
+        manager = celery_worker(var_dir) if uses_real_worker() else eager_celery()
+        with manager:
+            yield

@@ -1,0 +1,199 @@
+"""Real-browser test: headless Chromium (Playwright) against the live server, as both roles."""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from django.db import connections
+
+from segments import demo
+from segments.models import (
+    Assignment,
+    DataImport,
+    ExportRecord,
+    Segment,
+    SegmentationRun,
+    StrategyNoteRevision,
+)
+from segments.services.imports import import_file
+from segments.services.runs import execute_run, request_run
+from tests import factories
+from tests.browser_support import (
+    BrowserSession,
+    background_tasks,
+    browser_session,
+    chromium_executable,
+    foreign_requests,
+    save_screenshot,
+)
+
+# Serialized rollback restores what migrations wrote (the role groups, the weekly schedule)
+# after the live server's transactional tests empty the tables.
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+]
+
+# A worker process has to start, import and cluster: generous, the test ends as soon as it is done.
+BACKGROUND_TIMEOUT_MS = 180_000
+EXPORT_HEADER = [
+    "customer_id",
+    "segment",
+    "segment_name",
+    "products_ordered",
+    "average_return_rate",
+    "total_spending",
+    "run_id",
+    "run_date",
+]
+
+
+@pytest.fixture(autouse=True)
+def chromium() -> str:
+    """Checked first, so that a machine without Chromium skips before any data is built."""
+    return chromium_executable()
+
+
+@pytest.fixture
+def browser(chromium: str, live_server, monkeypatch) -> Iterator[BrowserSession]:
+    # Playwright's sync API keeps an event loop in this thread; the test's ORM calls are still
+    # plain synchronous code between browser steps.
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    with browser_session(live_server.url, chromium) as session:
+        yield session
+        # The ORM calls made while Playwright ran got connections of their own context.
+        connections.close_all()
+
+
+@pytest.fixture
+def demo_run(tmp_path: Path) -> SegmentationRun:
+    """Generated orders of 300 customers, imported and segmented synchronously."""
+    path = tmp_path / "demo-orders.csv"
+    demo.write_orders_csv(demo.generate_orders(300, seed=1).lines, path)
+    assert import_file(path).status == DataImport.Status.SUCCEEDED
+    run, _ = request_run(SegmentationRun.Trigger.COMMAND, enqueue=False)
+    run = execute_run(run.pk)
+    assert run.status == SegmentationRun.Status.SUCCEEDED, run.error
+    return run
+
+
+def sign_in(session: BrowserSession, username: str, screenshot: str | None = None) -> None:
+    page = session.page
+    page.goto("/login/")
+    if screenshot:
+        save_screenshot(page, screenshot)
+    page.fill("#id_username", username)
+    page.fill("#id_password", factories.PASSWORD)
+    page.click("#login-submit")
+    page.wait_for_selector("[data-testid=current-user]")
+    assert page.inner_text("[data-testid=current-user]") == username
+
+
+def read_csv(path: Path) -> list[list[str]]:
+    with path.open(newline="", encoding="utf-8") as handle:
+        return list(csv.reader(handle))
+
+
+def test_browser_marketing_edits_notes_and_exports_segment(
+    demo_run: SegmentationRun, browser: BrowserSession
+) -> None:
+    user = factories.marketing_user()
+    page = browser.page
+    sign_in(browser, user.username, screenshot="login")
+
+    page.goto("/")
+    cards = page.locator("[data-testid=segment-card]")
+    assert cards.count() == demo_run.segments.count()
+    assert page.locator("[data-testid=nav-imports]").count() == 0
+    save_screenshot(page, "dashboard")
+
+    segment = Segment.objects.filter(run=demo_run).order_by("-size").first()
+    page.locator(f"[data-segment-id='{segment.pk}'] h3 a").click()
+    page.wait_for_selector("#segment-name")
+    assert segment.display_name in page.inner_text("#segment-name")
+
+    note = f"Browser test: early access for segment {segment.pk}.\nSecond line."
+    page.fill("#strategy-notes-input", note)
+    page.click("#save-notes")
+    page.wait_for_selector("#messages")
+    page.reload()
+    assert page.input_value("#strategy-notes-input") == note
+    revision = page.locator("[data-testid=note-revision]").first
+    assert user.username in revision.inner_text()
+    assert "early access" in revision.inner_text()
+    assert StrategyNoteRevision.objects.filter(segment=segment, author=user).count() == 1
+    save_screenshot(page, "segment_detail")
+
+    with page.expect_download() as download_info:
+        page.click("#export-segment")
+    rows = read_csv(Path(download_info.value.path()))
+    assert rows[0] == EXPORT_HEADER
+    members = set(
+        Assignment.objects.filter(segment=segment).values_list("customer__external_id", flat=True)
+    )
+    assert len(rows) - 1 == segment.size == len(members)
+    assert {row[0] for row in rows[1:]} == members
+    assert ExportRecord.objects.get(segment=segment, user=user).rows == segment.size
+
+    customer_link = page.locator("#members-table tbody tr a").first
+    customer_id = customer_link.inner_text()
+    customer_link.click()
+    page.wait_for_selector("#customer-id")
+    assert customer_id in page.inner_text("#customer-id")
+    assert segment.display_name in page.inner_text("[data-testid=customer-segments]")
+    save_screenshot(page, "customer_detail")
+
+    assert foreign_requests(browser.requested_urls, browser.base_url) == []
+
+
+def test_browser_admin_imports_file_and_watches_run_finish(
+    tmp_path: Path, browser: BrowserSession
+) -> None:
+    lines = demo.generate_orders(80, seed=7).lines
+    upload = tmp_path / "shop-orders.csv"
+    demo.write_orders_csv(lines, upload)
+    admin = factories.admin_user()
+    page = browser.page
+
+    with background_tasks(tmp_path / "var"):
+        sign_in(browser, admin.username)
+        page.goto("/imports/")
+        page.set_input_files("#id_file", str(upload))
+        page.select_option("#id_requested_format", "shopify")
+        page.click("#upload-button")
+        page.wait_for_selector(
+            "[data-testid=import-status][data-status=succeeded]", timeout=BACKGROUND_TIMEOUT_MS
+        )
+        data_import = DataImport.objects.get()
+        assert data_import.rows_read == len(lines)
+        assert data_import.customers_created == lines["customer_id"].nunique() == 80
+        rows_read = page.locator("#import-counts dt:text-is('Rows read') + dd")
+        assert rows_read.inner_text() == f"{len(lines):,}"
+        page.goto("/imports/")
+        save_screenshot(page, "imports")
+
+        page.goto("/runs/")
+        page.fill("#id_k", "auto")
+        page.click("#start-run-button")
+        page.wait_for_selector(
+            "[data-testid=run-status][data-status=succeeded]", timeout=BACKGROUND_TIMEOUT_MS
+        )
+        page.wait_for_selector("#elbow-chart .main-svg", timeout=BACKGROUND_TIMEOUT_MS)
+
+    run = SegmentationRun.objects.get()
+    assert run.status == SegmentationRun.Status.SUCCEEDED
+    assert run.requested_by == admin
+    assert run.customers_used == 80
+    assert page.locator("#elbow-chart .scatterlayer .trace").count() >= 1
+    save_screenshot(page, "run_detail")
+    page.goto("/runs/")
+    assert page.locator(f"#run-table tr[data-run-id='{run.pk}']").count() == 1
+    save_screenshot(page, "runs")
+    page.goto("/schedules/")
+    page.wait_for_selector("#schedule-table")
+    save_screenshot(page, "schedules")
+
+    assert foreign_requests(browser.requested_urls, browser.base_url) == []

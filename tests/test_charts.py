@@ -1,0 +1,92 @@
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from segments import charts
+
+ELBOW = [
+    {"k": 3, "inertia": 40.0, "silhouette": 0.45},
+    {"k": 1, "inertia": 100.0, "silhouette": None},
+    {"k": 2, "inertia": 55.0, "silhouette": 0.5},
+    {"k": 4, "inertia": 35.0, "silhouette": 0.4},
+]
+SEGMENTS = pd.DataFrame(
+    {"segment": [0, 1], "name": ["Low", "High"], "colour": ["#111111", "#222222"], "size": [7, 3]}
+)
+
+
+def points(n: int) -> pd.DataFrame:
+    rng = np.random.default_rng(1)
+    return pd.DataFrame(
+        {
+            "segment": rng.integers(0, 2, n),
+            "products_ordered": rng.integers(1, 20, n),
+            "average_return_rate": rng.random(n),
+            "total_spending": rng.random(n) * 1000,
+            "input_1": rng.random(n),
+            "input_2": rng.random(n),
+            "input_3": rng.random(n),
+        }
+    )
+
+
+def test_elbow_frame_sorts_by_k() -> None:
+    assert list(charts.elbow_frame(ELBOW)["k"]) == [1, 2, 3, 4]
+
+
+def test_elbow_frame_empty_has_columns() -> None:
+    assert list(charts.elbow_frame([]).columns) == ["k", "inertia", "silhouette"]
+
+
+def test_elbow_figure_marks_suggested_and_chosen_k() -> None:
+    fig = charts.elbow_figure(charts.elbow_frame(ELBOW), suggested_k=2, chosen_k=3)
+    marks = {trace.name: (list(trace.x), list(trace.y)) for trace in fig.data[1:]}
+    assert marks == {"suggested k = 2": ([2], [55.0]), "chosen k = 3": ([3], [40.0])}
+    assert list(fig.data[0].y) == [100.0, 55.0, 40.0, 35.0]
+
+
+@pytest.mark.parametrize(("suggested", "chosen", "marks"), [(None, 2, 1), (9, None, 0)])
+def test_elbow_figure_missing_k_draws_no_mark(suggested, chosen, marks) -> None:
+    fig = charts.elbow_figure(charts.elbow_frame(ELBOW), suggested, chosen)
+    assert len(fig.data) == 1 + marks
+
+
+def test_silhouette_figure_skips_k_without_score() -> None:
+    fig = charts.silhouette_figure(charts.elbow_frame(ELBOW))
+    assert list(fig.data[0].x) == [2, 3, 4]
+
+
+def test_sizes_figure_uses_segment_colours() -> None:
+    bar = charts.sizes_figure(SEGMENTS).data[0]
+    assert list(bar.y) == [7, 3]
+    assert list(bar.marker.color) == ["#111111", "#222222"]
+
+
+def test_distributions_figure_raw_and_log1p() -> None:
+    frame = points(50)
+    fig = charts.distributions_figure(frame)
+    assert len(fig.data) == 6
+    np.testing.assert_allclose(fig.data[5].x, np.log1p(frame["total_spending"]))
+    np.testing.assert_allclose(fig.data[4].x, frame["total_spending"])
+
+
+def test_scatter_3d_figure_samples_to_limit_and_colours_by_segment() -> None:
+    fig = charts.scatter_3d_figure(points(300), SEGMENTS, max_points=100)
+    assert sum(len(trace.x) for trace in fig.data) == 100
+    assert [trace.marker.color for trace in fig.data] == ["#111111", "#222222"]
+    assert fig.layout.scene.xaxis.title.text == charts.STUDY_AXES[0]
+
+
+def test_scatter_3d_figure_default_limit_is_5000() -> None:
+    fig = charts.scatter_3d_figure(points(6000), SEGMENTS)
+    assert sum(len(trace.x) for trace in fig.data) == 5000
+
+
+def test_render_figure_fragment_without_plotlyjs() -> None:
+    html = charts.render_figure(charts.sizes_figure(SEGMENTS), "sizes-chart")
+    assert 'id="sizes-chart"' in html
+    assert "<html" not in html
+    assert "cdn" not in html.lower()
+    assert len(html) < 50_000

@@ -1,0 +1,114 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
+from django.urls import reverse
+
+from segments import views
+from segments.models import DataImport
+from tests import factories
+
+pytestmark = pytest.mark.django_db
+LIST_URL = reverse("segments:import-list")
+UPLOAD_URL = reverse("segments:import-upload")
+CSV = b"Customer ID,Order ID,Day\n1,1,2019-01-01\n"
+
+
+@pytest.fixture
+def admin(client: Client) -> Client:
+    client.force_login(factories.admin_user())
+    return client
+
+
+@pytest.fixture
+def media(settings, tmp_path: Path) -> Path:
+    settings.MEDIA_ROOT = tmp_path
+    return tmp_path
+
+
+def test_import_list_shows_form_and_past_imports(admin: Client) -> None:
+    factories.DataImportFactory(
+        file_name="march.csv", lines_imported=4321, errors_total=2, rows_rejected=2
+    )
+    content = admin.get(LIST_URL).content.decode()
+    assert 'id="import-form"' in content
+    assert "march.csv" in content
+    assert "4,321" in content
+
+
+def test_import_list_active_import_shows_live_status(admin: Client) -> None:
+    running = factories.DataImportFactory(status=DataImport.Status.RUNNING, progress=30)
+    content = admin.get(LIST_URL).content.decode()
+    assert reverse("segments:import-status", args=[running.pk]) in content
+    assert 'http-equiv="refresh"' in content
+
+
+def test_import_upload_calls_start_import(admin: Client, media, monkeypatch) -> None:
+    calls: list[tuple] = []
+
+    def start_import(uploaded_file, requested_format, user) -> DataImport:
+        calls.append((uploaded_file.read(), requested_format, user.username))
+        return factories.DataImportFactory(file_name=uploaded_file.name)
+
+    monkeypatch.setattr(views.import_service, "start_import", start_import)
+    upload = SimpleUploadedFile("orders.csv", CSV, content_type="text/csv")
+    response = admin.post(UPLOAD_URL, {"file": upload, "requested_format": "shopify"})
+    created = DataImport.objects.get()
+    assert response["Location"] == reverse("segments:import-detail", args=[created.pk])
+    assert calls[0][:2] == (CSV, "shopify")
+
+
+def test_import_upload_without_file_shows_error(admin: Client, monkeypatch) -> None:
+    monkeypatch.setattr(views.import_service, "start_import", pytest.fail)
+    response = admin.post(UPLOAD_URL, {"requested_format": "auto"})
+    assert response.status_code == 200
+    assert b"errorlist" in response.content
+
+
+def test_import_upload_too_large_is_refused(admin: Client, settings, monkeypatch) -> None:
+    settings.SEGWEB_MAX_UPLOAD_BYTES = 10
+    monkeypatch.setattr(views.import_service, "start_import", pytest.fail)
+    upload = SimpleUploadedFile("orders.csv", CSV, content_type="text/csv")
+    response = admin.post(UPLOAD_URL, {"file": upload, "requested_format": "auto"})
+    assert b"larger than" in response.content
+
+
+def test_import_upload_with_importer_creates_pending_import(admin: Client, media) -> None:
+    """Through the real service: the upload is stored and queued (the task runs on commit)."""
+    upload = SimpleUploadedFile("orders.csv", CSV, content_type="text/csv")
+    admin.post(UPLOAD_URL, {"file": upload, "requested_format": "auto"})
+    data_import = DataImport.objects.get()
+    assert data_import.file_name == "orders.csv"
+    assert data_import.status == DataImport.Status.PENDING
+
+
+def test_import_detail_shows_counts_and_errors(admin: Client) -> None:
+    data_import = factories.DataImportFactory(
+        rows_read=10,
+        rows_rejected=1,
+        errors=[{"row": 7, "column": "Day", "value": "yesterday", "reason": "not a date"}],
+        errors_total=1,
+        skipped_reasons={"no customer id": 2},
+    )
+    content = admin.get(reverse("segments:import-detail", args=[data_import.pk])).content
+    content = content.decode()
+    assert "yesterday" in content and "not a date" in content
+    assert "no customer id: 2" in content
+
+
+def test_import_status_reports_progress_as_json(admin: Client) -> None:
+    data_import = factories.DataImportFactory(status=DataImport.Status.RUNNING, progress=55)
+    data = admin.get(reverse("segments:import-status", args=[data_import.pk])).json()
+    assert (data["status"], data["progress"], data["finished"]) == ("running", 55, False)
+
+
+def test_import_upload_marketing_gets_403_and_nothing_stored(client: Client, monkeypatch) -> None:
+    client.force_login(factories.marketing_user())
+    monkeypatch.setattr(views.import_service, "start_import", pytest.fail)
+    upload = SimpleUploadedFile("orders.csv", CSV, content_type="text/csv")
+    response = client.post(UPLOAD_URL, {"file": upload, "requested_format": "auto"})
+    assert response.status_code == 403
+    assert not DataImport.objects.exists()

@@ -1,0 +1,129 @@
+from __future__ import annotations
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from segments.models import Segment, StrategyNoteRevision
+from tests import factories
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def marketing(client: Client) -> Client:
+    client.force_login(factories.marketing_user())
+    return client
+
+
+@pytest.fixture
+def segment() -> Segment:
+    segment = factories.SegmentFactory(
+        name="Moderate spenders",
+        size=60,
+        strategy_notes="Personalised offers.",
+        profile={"products_ordered": {"mean": 3.4, "median": 3.0}},
+    )
+    for number in range(60):
+        factories.AssignmentFactory(
+            segment=segment,
+            customer=factories.CustomerFactory(external_id=f"C{number:03d}"),
+            total_spending=float(1000 - number),
+            products_ordered=number % 7,
+        )
+    return segment
+
+
+def detail(client: Client, segment: Segment, **params) -> str:
+    url = reverse("segments:segment-detail", args=[segment.pk])
+    return client.get(url, params).content.decode()
+
+
+def member_ids(content: str) -> list[str]:
+    return [part.split('"', 1)[0] for part in content.split('data-customer="')[1:]]
+
+
+def test_segment_detail_shows_profile_notes_and_members(marketing, segment) -> None:
+    content = detail(marketing, segment)
+    assert "Moderate spenders" in content
+    assert ">3.4<" in content
+    assert "Personalised offers." in content
+    assert 'id="strategy-notes"' in content
+    assert 'id="members-table"' in content
+
+
+def test_segment_detail_members_paginated_50_per_page(marketing, segment) -> None:
+    assert len(member_ids(detail(marketing, segment))) == 50
+    assert len(member_ids(detail(marketing, segment, page=2))) == 10
+
+
+def test_segment_detail_members_default_sort_is_spending_descending(marketing, segment) -> None:
+    assert member_ids(detail(marketing, segment))[:3] == ["C000", "C001", "C002"]
+
+
+def test_segment_detail_members_sort_by_spending_ascending(marketing, segment) -> None:
+    ids = member_ids(detail(marketing, segment, sort="total_spending"))
+    assert ids[:3] == ["C059", "C058", "C057"]
+
+
+def test_segment_detail_members_sort_by_products(marketing, segment) -> None:
+    ids = member_ids(detail(marketing, segment, sort="-products_ordered"))
+    assert all(int(i[1:]) % 7 == 6 for i in ids[:8])
+
+
+def test_segment_detail_members_search_by_customer_id(marketing, segment) -> None:
+    content = detail(marketing, segment, q="C05")
+    assert sorted(member_ids(content)) == [f"C05{n}" for n in range(10)]
+    assert "10 customers matching" in content
+
+
+def test_segment_detail_bad_sort_falls_back_to_default(marketing, segment) -> None:
+    ids = member_ids(detail(marketing, segment, sort="password", page="x"))
+    assert ids[:2] == ["C000", "C001"]
+
+
+def test_segment_detail_marketing_sees_notes_form_and_export(marketing, segment) -> None:
+    content = detail(marketing, segment)
+    assert 'id="notes-form"' in content
+    assert 'id="export-segment"' in content
+
+
+def test_segment_notes_post_saves_with_history(marketing, segment) -> None:
+    url = reverse("segments:segment-notes", args=[segment.pk])
+    response = marketing.post(url, {"text": "Loyalty programme\r\nand early access."})
+    assert response.status_code == 302
+    segment.refresh_from_db()
+    assert segment.strategy_notes == "Loyalty programme\nand early access."
+    revision = StrategyNoteRevision.objects.get(segment=segment)
+    assert revision.author.groups.filter(name="Marketing").exists()
+    content = detail(marketing, segment)
+    assert 'data-testid="note-revision"' in content
+    assert revision.author.username in content
+
+
+def test_segment_notes_unchanged_adds_no_revision(marketing, segment) -> None:
+    url = reverse("segments:segment-notes", args=[segment.pk])
+    response = marketing.post(url, {"text": "Personalised offers."}, follow=True)
+    assert not StrategyNoteRevision.objects.exists()
+    assert b"unchanged" in response.content
+
+
+def test_segment_notes_too_long_is_refused(marketing, segment) -> None:
+    url = reverse("segments:segment-notes", args=[segment.pk])
+    response = marketing.post(url, {"text": "x" * 10_001})
+    assert response.status_code == 200
+    assert b"errorlist" in response.content
+    segment.refresh_from_db()
+    assert segment.strategy_notes == "Personalised offers."
+
+
+def test_segment_notes_user_without_role_cannot_edit(client: Client, segment) -> None:
+    client.force_login(factories.UserFactory())
+    url = reverse("segments:segment-notes", args=[segment.pk])
+    assert client.post(url, {"text": "Hacked"}).status_code == 403
+    segment.refresh_from_db()
+    assert segment.strategy_notes == "Personalised offers."
+
+
+def test_segment_detail_unknown_segment_is_404(marketing) -> None:
+    assert marketing.get(reverse("segments:segment-detail", args=[999999])).status_code == 404
