@@ -76,7 +76,8 @@ def sizes_figure(segments: pd.DataFrame) -> go.Figure:
 def distributions_figure(features: pd.DataFrame) -> go.Figure:
     """Histograms of the three features: raw on the top row, after log1p below."""
     columns = list(FEATURE_LABELS)
-    titles = [*FEATURE_LABELS.values(), *(f"log1p({label})" for label in FEATURE_LABELS.values())]
+    short = ("Product types", "Return rate", "Spending")
+    titles = [*short, *(f"log1p({label.lower()})" for label in short)]
     fig = make_subplots(rows=2, cols=3, subplot_titles=titles)
     for position, column in enumerate(columns, start=1):
         values = features[column].astype(float)

@@ -15,6 +15,7 @@ from kneed import KneeLocator
 from scipy.optimize import linear_sum_assignment
 from sklearn.cluster import KMeans
 from sklearn.metrics import silhouette_score
+from threadpoolctl import threadpool_limits
 
 from segments.features import BUSINESS_FEATURES
 
@@ -25,6 +26,8 @@ ELBOW_SAMPLE = 50_000
 # The elbow only needs the curve's shape: fewer restarts than the final fit keep it quick.
 ELBOW_N_INIT = 3
 SILHOUETTE_SAMPLE = 2_000
+# Below this many customers a fit is quicker on one thread than on several.
+PARALLEL_FIT_FROM = 200_000
 # A step that lowers the spread by less than this is not worth a segment (used without a knee).
 SMALL_GAIN = 0.10
 # Centres further apart than this (in model units) are different segments, not the same one moved.
@@ -93,10 +96,13 @@ def elbow_curve(
     scale = len(X) / max(len(sample), 1)
     scored = fixed_sample(np.arange(len(sample)), SILHOUETTE_SAMPLE, random_state)
     points = []
-    for k in range(1, usable_kmax(sample, kmax) + 1):
-        model = _kmeans(k, random_state, n_init).fit(sample)
-        silhouette = _silhouette(sample[scored], model.labels_[scored], random_state)
-        points.append(ElbowPoint(k, float(model.inertia_) * scale, silhouette))
+    # Small fits run faster on one thread: OpenMP's start-up and spinning cost more than they
+    # save, and far more when the machine is busy.
+    with threadpool_limits(limits=1, user_api="openmp"):
+        for k in range(1, usable_kmax(sample, kmax) + 1):
+            model = _kmeans(k, random_state, n_init).fit(sample)
+            silhouette = _silhouette(sample[scored], model.labels_[scored], random_state)
+            points.append(ElbowPoint(k, float(model.inertia_) * scale, silhouette))
     return points
 
 
@@ -115,7 +121,9 @@ def suggest_k(points: list[ElbowPoint]) -> KSuggestion:
 
 def fit_kmeans(X: np.ndarray, k: int, random_state: int = 42, n_init: int = 10) -> KMeansResult:
     """K-means (k-means++, up to 500 iterations) on all rows, segments numbered by centre."""
-    model = _kmeans(k, random_state, n_init).fit(X)
+    threads = 1 if len(X) < PARALLEL_FIT_FROM else None  # None: every core
+    with threadpool_limits(limits=threads, user_api="openmp"):
+        model = _kmeans(k, random_state, n_init).fit(X)
     centroids = model.cluster_centers_
     order = np.lexsort(centroids.T)  # last feature (spending) first, then the others
     relabel = np.empty(k, dtype=np.int64)

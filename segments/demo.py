@@ -93,7 +93,9 @@ def _catalogue(rng: np.random.Generator) -> dict[str, np.ndarray]:
         "variants": variants,
         "variant_title": variant_title,
         "variant_position": position,
-        "variant_price": np.clip(np.round(title_price[variant_title] * (1 + 0.06 * position), 2), 40, 160),
+        "variant_price": np.clip(
+            np.round(title_price[variant_title] * (1 + 0.06 * position), 2), 40, 160
+        ),
         "variant_id": 40_000_000_000_000 + rng.choice(10**9, variant_title.size, replace=False),
         "popularity": rng.gamma(2.0, 1.0, TITLES),
         "variant_sku": np.array(
@@ -104,18 +106,21 @@ def _catalogue(rng: np.random.Generator) -> dict[str, np.ndarray]:
 
 def _purchases(rng: np.random.Generator, catalogue: dict, group: np.ndarray) -> pd.DataFrame:
     """Orders per customer, lines per order, a variant and a quantity per line."""
-    pick = np.array
-    orders = pick([g.base_orders for g in GROUPS])[group] + rng.poisson(pick([g.extra_orders for g in GROUPS])[group])
+    orders = _by_group("base_orders", group) + rng.poisson(_by_group("extra_orders", group))
     order_customer = np.repeat(np.arange(group.size), orders)
     order_group = group[order_customer]
-    order_day = rng.integers(pick([g.first_day for g in GROUPS])[order_group], PERIOD_DAYS)
+    order_day = rng.integers(_by_group("first_day", order_group), PERIOD_DAYS)
     order_ids = 1_000_000_000_000 + rng.permutation(order_customer.size).astype(np.int64) * 7
-    per_order = pick([g.base_lines for g in GROUPS])[order_group] + rng.poisson(pick([g.extra_lines for g in GROUPS])[order_group])
+    per_order = _by_group("base_lines", order_group) + rng.poisson(
+        _by_group("extra_lines", order_group)
+    )
     line_order = np.repeat(np.arange(order_customer.size), per_order)
     line_group = order_group[line_order]
     title = _pick_titles(rng, catalogue, line_group)
-    variant = catalogue["first_variant"][title] + (rng.random(title.size) * catalogue["variants"][title]).astype(np.int64)
-    quantity = 1 + np.minimum(rng.poisson(pick([g.extra_quantity for g in GROUPS])[line_group]), 2)
+    variant = catalogue["first_variant"][title] + (
+        rng.random(title.size) * catalogue["variants"][title]
+    ).astype(np.int64)
+    quantity = 1 + np.minimum(rng.poisson(_by_group("extra_quantity", line_group)), 2)
     return pd.DataFrame(
         {
             "customer": order_customer[line_order],
@@ -125,7 +130,12 @@ def _purchases(rng: np.random.Generator, catalogue: dict, group: np.ndarray) -> 
             "quantity": quantity,
             "price": catalogue["variant_price"][variant],
         }
-    )  # fmt: skip
+    )
+
+
+def _by_group(attribute: str, group: np.ndarray) -> np.ndarray:
+    """Each element's value of a Group attribute, by its group index."""
+    return np.array([getattr(g, attribute) for g in GROUPS])[group]
 
 
 def _pick_titles(rng: np.random.Generator, catalogue: dict, line_group: np.ndarray) -> np.ndarray:
@@ -144,42 +154,57 @@ def _with_returns(rng: np.random.Generator, lines: pd.DataFrame, group: np.ndarr
     """Amounts for every line; returns on the line itself (same day) or on later lines."""
     quantity = lines["quantity"].to_numpy()
     gross = np.round(lines["price"].to_numpy() * quantity, 2)
-    discount_probability = np.array([g.discount_probability for g in GROUPS])[group[lines["customer"]]]
-    discounted = rng.random(gross.size) < discount_probability
+    customer_group = group[lines["customer"].to_numpy()]
+    discounted = rng.random(gross.size) < _by_group("discount_probability", customer_group)
     discounts = np.where(discounted, -np.round(gross * rng.uniform(0.05, 0.25, gross.size), 2), 0.0)
     lines = lines.assign(gross_sales=gross, discounts=discounts, returned=0, returns=0.0)
     net = gross + discounts
-    return_probability = np.array([g.return_probability for g in GROUPS])[group[lines["customer"]]]
-    returned = rng.random(gross.size) < return_probability
-    units = np.where(rng.random(gross.size) < 0.8, quantity, 1 + (rng.random(gross.size) * quantity).astype(np.int64))
+    returned = rng.random(gross.size) < _by_group("return_probability", customer_group)
+    units = np.where(
+        rng.random(gross.size) < 0.8,
+        quantity,
+        1 + (rng.random(gross.size) * quantity).astype(np.int64),
+    )
     units = np.minimum(units, quantity)
-    same_day = returned & (rng.random(gross.size) < SAME_DAY_RETURN_SHARE)
-    later = returned & ~same_day
+    # An order on the period's last day can only be returned on that day.
+    can_wait = lines["day"].to_numpy() < PERIOD_DAYS - 1
+    later = returned & (rng.random(gross.size) >= SAME_DAY_RETURN_SHARE) & can_wait
+    same_day = returned & ~later
     refund = -np.round(net / quantity * units, 2)
     lines.loc[same_day, "returned"] = -units[same_day]
     lines.loc[same_day, "returns"] = refund[same_day]
     returns = lines[later].assign(
-        day=np.minimum(lines["day"].to_numpy()[later] + 1 + rng.integers(0, 30, later.sum()), PERIOD_DAYS - 1),
-        quantity=0, gross_sales=0.0, discounts=0.0, returned=-units[later], returns=refund[later],
+        day=np.minimum(
+            lines["day"].to_numpy()[later] + 1 + rng.integers(0, 30, later.sum()), PERIOD_DAYS - 1
+        ),
+        quantity=0,
+        gross_sales=0.0,
+        discounts=0.0,
+        returned=-units[later],
+        returns=refund[later],
     )
-    return pd.concat([lines, returns], ignore_index=True)  # fmt: skip
+    return pd.concat([lines, returns], ignore_index=True)
 
 
 def _export_frame(lines: pd.DataFrame, catalogue: dict) -> pd.DataFrame:
     """The Shopify column layout, sorted by day then order like a date-sorted export."""
-    lines = lines.sort_values(["day", "order_id", "variant", "quantity"], kind="stable", ignore_index=True)
+    lines = lines.sort_values(
+        ["day", "order_id", "variant", "quantity"], kind="stable", ignore_index=True
+    )
     variant = lines["variant"].to_numpy()
     title = catalogue["variant_title"][variant]
     sizes = np.array(["S", "M", "L", "XL"], dtype=object)
     single = catalogue["variants"][title] == 1
     net_sales = np.round(lines["gross_sales"] + lines["discounts"] + lines["returns"], 2)
     taxes = np.round(net_sales * TAX_RATE, 2)
-    days = (FIRST_DAY + lines["day"].to_numpy().astype("timedelta64[D]"))
+    days = FIRST_DAY + lines["day"].to_numpy().astype("timedelta64[D]")
     frame = pd.DataFrame(
         {
             "product_title": TITLE_NAMES[title],
             "product_type": TYPE_NAMES[catalogue["title_type"][title]],
-            "variant_title": np.where(single, "Default Title", sizes[catalogue["variant_position"][variant]]),
+            "variant_title": np.where(
+                single, "Default Title", sizes[catalogue["variant_position"][variant]]
+            ),
             "variant_sku": catalogue["variant_sku"][variant],
             "variant_id": catalogue["variant_id"][variant],
             "customer_id": lines["customer_id"],
@@ -195,7 +220,7 @@ def _export_frame(lines: pd.DataFrame, catalogue: dict) -> pd.DataFrame:
             "returned_item_quantity": lines["returned"],
             "ordered_item_quantity": lines["quantity"],
         }
-    )  # fmt: skip
+    )
     return frame.loc[:, list(COLUMNS)]
 
 

@@ -142,7 +142,10 @@ def _distinguish(members: list[int], traits: list[SegmentTraits]) -> list[str]:
         words = [getattr(traits[i], attribute) for i in members]
         if all(words) and len(set(words)) == len(words):
             return words
-    return [f"group {rank}" for rank in range(1, len(members) + 1)]
+    # Segments are numbered by spending, so members come lowest spending first.
+    if len(members) == 2:
+        return ["lower spend", "higher spend"]
+    return [f"spend tier {rank}" for rank in range(1, len(members) + 1)]
 
 
 def _spend_level(spending: float, sorted_spending: np.ndarray) -> str:

@@ -93,8 +93,8 @@ def test_name_segments_same_description_gets_told_apart(population):
 def test_name_segments_nothing_tells_them_apart_numbers_them(population):
     names = name_segments([profile(0), profile(1)], population)
 
-    assert len(set(names)) == 2
-    assert names[0].endswith("group 1")
+    assert names[0].endswith(", lower spend")
+    assert names[1].endswith(", higher spend")
 
 
 def test_segment_colours_by_spending_rank_without_history():

@@ -170,3 +170,23 @@ def test_nav_admin_sees_admin_links() -> None:
     content = signed_in(factories.admin_user()).get(reverse("segments:dashboard")).content
     for admin_link in (b"nav-imports", b"nav-schedules", b"nav-exports"):
         assert admin_link in content
+
+
+def test_run_detail_marketing_sees_no_delete_button(ids) -> None:
+    url = reverse("segments:run-detail", args=[ids["run_id"]])
+    assert b'id="delete-run"' not in signed_in(factories.marketing_user()).get(url).content
+    assert b'id="delete-run"' in signed_in(factories.admin_user()).get(url).content
+
+
+@pytest.mark.parametrize(
+    "model", ["segmentationrun", "segment", "assignment", "dataimport", "exportrecord", "customer"]
+)
+def test_django_admin_superuser_sees_models(ids, model: str) -> None:
+    superuser = factories.UserFactory(is_staff=True, is_superuser=True)
+    response = signed_in(superuser).get(reverse(f"admin:segments_{model}_changelist"))
+    assert response.status_code == 200
+
+
+def test_django_admin_marketing_user_is_sent_to_admin_login(ids) -> None:
+    response = signed_in(factories.marketing_user()).get(reverse("admin:index"))
+    assert response.status_code == 302

@@ -127,3 +127,12 @@ def test_segment_notes_user_without_role_cannot_edit(client: Client, segment) ->
 
 def test_segment_detail_unknown_segment_is_404(marketing) -> None:
     assert marketing.get(reverse("segments:segment-detail", args=[999999])).status_code == 404
+
+
+def test_segment_detail_history_lists_who_and_what(marketing, segment) -> None:
+    alice = factories.marketing_user(username="alice")
+    factories.StrategyNoteRevisionFactory(segment=segment, author=alice, text="Try bundles.")
+    content = detail(marketing, segment)
+    assert "alice" in content
+    assert "Try bundles." in content
+    assert "History (1 change)" in content

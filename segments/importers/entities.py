@@ -25,9 +25,7 @@ def orders_from_lines(lines: pd.DataFrame) -> pd.DataFrame:
     return orders.reset_index()[["order_id", "customer_id", "day", "first_row"]]
 
 
-def customers_from_orders(
-    orders: pd.DataFrame, known_ids: Iterable[str] = ()
-) -> pd.DataFrame:
+def customers_from_orders(orders: pd.DataFrame, known_ids: Iterable[str] = ()) -> pd.DataFrame:
     """One row per customer: the first and last day of their orders.
 
     known_ids adds customers the file names without any imported line (say, only a return

@@ -72,7 +72,12 @@ def parse(raw: pd.DataFrame) -> base.ParseResult:
     lines = _canonical(frame[kind == "purchase"], frame[kind == "return"], matched.dropna())
     base.check_order_customers(lines, log)
     return base.finish(
-        lines, log, len(raw), skipped, unmatched_returns=unmatched, customer_ids=frame["customer_id"]
+        lines,
+        log,
+        len(raw),
+        skipped,
+        unmatched_returns=unmatched,
+        customer_ids=frame["customer_id"],
     )
 
 

@@ -100,7 +100,7 @@ def _first_line(path: Path, compression: str | None) -> str:
 
 
 def _read_xlsx(path: Path) -> pd.DataFrame:
-    import openpyxl  # noqa: PLC0415 - only Excel uploads pay for loading it
+    import openpyxl
 
     try:
         workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)

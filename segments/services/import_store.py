@@ -91,7 +91,9 @@ def save_import(prepared: PreparedImport, import_id: int, progress: Progress) ->
     )
 
 
-def order_conflict_problems(clashes: Sequence[tuple[str, str, str, int]], total: int) -> ImportRefused:
+def order_conflict_problems(
+    clashes: Sequence[tuple[str, str, str, int]], total: int
+) -> ImportRefused:
     problems = [
         Problem(int(row), "customer_id", customer, f"order {order} belongs to customer {owner}")
         for order, customer, owner, row in clashes[:MAX_REPORTED_PROBLEMS]

@@ -44,12 +44,15 @@ def import_file(
 
 def start_import(uploaded_file, requested_format: str, user) -> DataImport:
     """Store an upload and enqueue its import once the surrounding transaction commits."""
-    from segments.tasks import import_orders_task  # noqa: PLC0415 - tasks import this module
+    from segments.tasks import import_orders_task
 
     name = Path(uploaded_file.name).name
     data_import = DataImport(
-        uploaded_by=user, file_name=name, file_size=uploaded_file.size,
-        requested_format=requested_format, status=Status.PENDING,
+        uploaded_by=user,
+        file_name=name,
+        file_size=uploaded_file.size,
+        requested_format=requested_format,
+        status=Status.PENDING,
     )
     data_import.file.save(name, uploaded_file, save=False)
     data_import.save()
@@ -78,15 +81,18 @@ def run_import(data_import: DataImport, path: Path) -> DataImport:
     """
     try:
         raw = readers.read_table(path, data_import.file_name)
-        data_import.detected_format = detect.choose_format(raw.columns, data_import.requested_format)
+        data_import.detected_format = detect.choose_format(
+            raw.columns, data_import.requested_format
+        )
         data_import.rows_read = len(raw)
         _set_progress(data_import, 20)
         result = parse_orders(raw, data_import.detected_format)
         _record_parse(data_import, result)
         prepared = prepare_import(result)
         _set_progress(data_import, 50)
+        progress = _progress_reporter(data_import.pk)
         with transaction.atomic():
-            counts = save_import(prepared, data_import.pk, _progress_reporter(data_import.pk))
+            counts = save_import(prepared, data_import.pk, progress)
             _record_success(data_import, counts)
     except ImportRefused as refusal:
         _record_refusal(data_import, refusal)
@@ -167,8 +173,10 @@ def _progress_reporter(import_id: int):
     They must be visible before it commits, so they go through a connection of their own
     (a short-lived thread). SQLite allows one writer at a time: there, a second connection
     would wait for the import's own lock, so progress waits for the end instead.
+    Call it before entering the import's transaction.
     """
-    if connection.vendor != "postgresql":
+    if connection.vendor != "postgresql" or connection.in_atomic_block:
+        # Inside a caller's transaction the row may be locked by it: no second connection.
         return lambda percent: None
 
     def report(percent: int) -> None:

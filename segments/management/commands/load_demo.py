@@ -33,4 +33,6 @@ class Command(BaseCommand):
             data_import = imports.import_file(path, "shopify")
         if data_import.status != DataImport.Status.SUCCEEDED:
             raise CommandError(f"demo import {data_import.status}: {data_import.error_message}")
-        self.stdout.write("demo: " + imports.import_summary(data_import, time.perf_counter() - started))
+        self.stdout.write(
+            "demo: " + imports.import_summary(data_import, time.perf_counter() - started)
+        )
