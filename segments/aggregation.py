@@ -13,14 +13,13 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from django.db import connection
+from django.db import connection, transaction
 
 from segments.features import FEATURE_COLUMNS, CustomerFeatures, recency_from_days
 from segments.models import Customer, OrderLine
 
 RESULT_COLUMNS = (
     "customer_pk",
-    "customer_id",
     "products_ordered",
     "rate_sum",
     "order_count",
@@ -82,12 +81,13 @@ type_pairs AS (
 product_types AS (
     SELECT customer_id, COUNT(*) AS products_ordered FROM type_pairs GROUP BY customer_id
 )
-SELECT c.id, c.external_id, COALESCE(t.products_ordered, 0), p.rate_sum, p.order_count,
+SELECT p.customer_id, COALESCE(t.products_ordered, 0), p.rate_sum, p.order_count,
        p.sales, p.last_order_day, p.lines, p.first_day, p.last_day
 FROM per_customer AS p
-JOIN {customers} AS c ON c.id = p.customer_id
 LEFT JOIN product_types AS t ON t.customer_id = p.customer_id
 """
+# The hash aggregates need room: with the default 4 MB they spill to disk (PostgreSQL only).
+POSTGRES_WORK_MEM = "256MB"
 
 
 @dataclass(frozen=True)
@@ -148,16 +148,25 @@ def order_lines_frame() -> pd.DataFrame:
 
 
 def _fetch_aggregates() -> pd.DataFrame:
-    sql = FEATURES_SQL.format(
-        lines=connection.ops.quote_name(OrderLine._meta.db_table),
-        customers=connection.ops.quote_name(Customer._meta.db_table),
+    sql = FEATURES_SQL.format(lines=connection.ops.quote_name(OrderLine._meta.db_table))
+    customers_sql = (
+        f"SELECT id, external_id FROM {connection.ops.quote_name(Customer._meta.db_table)}"
     )
-    if connection.vendor == "postgresql":
-        frame = _copy_to_frame(sql)
-    else:
-        with connection.cursor() as cursor:
-            cursor.execute(sql)
-            frame = pd.DataFrame.from_records(cursor.fetchall(), columns=list(RESULT_COLUMNS))
+    with transaction.atomic():
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute(f"SET LOCAL work_mem = '{POSTGRES_WORK_MEM}'")
+            frame = _copy_to_frame(sql, list(RESULT_COLUMNS), na_column="last_order_day")
+            customers = _copy_to_frame(customers_sql, ["customer_pk", "customer_id"])
+        else:
+            frame = _fetch_frame(sql, list(RESULT_COLUMNS))
+            customers = _fetch_frame(customers_sql, ["customer_pk", "customer_id"])
+    # The external ids join here rather than in SQL: a hash lookup on sorted keys is cheaper.
+    customers = customers.sort_values("customer_pk", ignore_index=True)
+    positions = np.searchsorted(
+        customers["customer_pk"].to_numpy(), frame["customer_pk"].to_numpy()
+    )
+    frame.insert(1, "customer_id", customers["customer_id"].to_numpy()[positions])
     for column in ("last_order_day", "first_day", "last_day"):
         frame[column] = pd.to_datetime(frame[column], format="%Y-%m-%d")
     frame["sales"] = frame["sales"].astype(float)
@@ -165,7 +174,13 @@ def _fetch_aggregates() -> pd.DataFrame:
     return frame
 
 
-def _copy_to_frame(sql: str) -> pd.DataFrame:
+def _fetch_frame(sql: str, columns: list[str]) -> pd.DataFrame:
+    with connection.cursor() as cursor:
+        cursor.execute(sql)
+        return pd.DataFrame.from_records(cursor.fetchall(), columns=columns)
+
+
+def _copy_to_frame(sql: str, columns: list[str], na_column: str | None = None) -> pd.DataFrame:
     buffer = io.BytesIO()
     with (
         connection.cursor() as cursor,
@@ -177,10 +192,10 @@ def _copy_to_frame(sql: str) -> pd.DataFrame:
     return pd.read_csv(
         buffer,
         header=None,
-        names=list(RESULT_COLUMNS),
+        names=columns,
         dtype={"customer_id": str},
         keep_default_na=False,
-        na_values={"last_order_day": [""]},
+        na_values={na_column: [""]} if na_column else None,
     )
 
 

@@ -19,6 +19,7 @@ FEATURE_LABELS = {
 STUDY_AXES = ("log1p(products ordered)", "log1p(return rate)", "log1p(spending)")
 RFM_AXES = ("recency (standardised)", "frequency (standardised)", "monetary (standardised)")
 MAX_SCATTER_POINTS = 5000
+SCATTER_MARKER_SIZE = 3.5
 LAYOUT = {"margin": {"l": 50, "r": 20, "t": 50, "b": 50}, "template": "plotly_white"}
 
 
@@ -110,11 +111,21 @@ def scatter_3d_figure(
                 z=members["input_3"],
                 mode="markers",
                 name=segment.name,
-                marker={"size": 2, "color": segment.colour, "opacity": 0.7},
+                marker={"size": SCATTER_MARKER_SIZE, "color": segment.colour, "opacity": 0.8},
             )
         )
     scene = dict(zip(("xaxis_title", "yaxis_title", "zaxis_title"), axis_titles, strict=True))
-    fig.update_layout(title="Customers in model space", scene=scene, height=600, **LAYOUT)
+    # Camera further out than Plotly's default so that tick labels and axis titles stay inside.
+    scene["camera"] = {"eye": {"x": 1.6, "y": 1.6, "z": 1.0}}
+    fig.update_layout(
+        title="Customers in model space",
+        scene=scene,
+        height=650,
+        template="plotly_white",
+        margin={"l": 10, "r": 10, "t": 90, "b": 10},
+        # Legend swatches at a readable size whatever the markers' size.
+        legend={"itemsizing": "constant", "orientation": "h", "x": 0, "y": 1.08},
+    )
     return fig
 
 

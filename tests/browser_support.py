@@ -1,21 +1,17 @@
-"""Helpers for the real-browser test: Chromium, the Celery worker behind the live server, data."""
+"""Helpers for the real-browser test: Chromium, its page, screenshots, background tasks."""
 
 from __future__ import annotations
 
 import contextlib
 import os
 import shutil
-import subprocess
-import sys
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 from django.conf import settings
 from django.db import connection
-from django.test import override_settings
 from playwright.sync_api import Page, sync_playwright
 
 from segweb.celery import app as celery_app
@@ -79,14 +75,8 @@ def save_screenshot(page: Page, name: str) -> Path:
 
 
 def uses_real_worker() -> bool:
-    """A worker process needs a broker and a database it can share: Redis and PostgreSQL."""
+    """A worker process needs a broker and a database it can open too: Redis and PostgreSQL."""
     return bool(settings.REDIS_URL) and connection.vendor == "postgresql"
-
-
-def worker_database_url() -> str:
-    """DATABASE_URL with the test database's name in place of the configured one."""
-    parts = urlsplit(os.environ["DATABASE_URL"])
-    return urlunsplit(parts._replace(path="/" + connection.settings_dict["NAME"]))
 
 
 @contextlib.contextmanager
@@ -98,35 +88,3 @@ def eager_celery() -> Iterator[None]:
         yield
     finally:
         celery_app.conf.task_always_eager = previous
-
-
-@contextlib.contextmanager
-def celery_worker(var_dir: Path) -> Iterator[subprocess.Popen]:
-    """A real worker process on the test database and the configured Redis, stopped afterwards."""
-    celery_app.control.purge()  # leftovers of an interrupted earlier session
-    env = {**os.environ, "DATABASE_URL": worker_database_url(), "SEGWEB_VAR_DIR": str(var_dir)}
-    command = [sys.executable, "-m", "celery", "-A", "segweb", "worker"]
-    command += ["--pool=solo", "-l", "WARNING", "--without-gossip", "--without-mingle"]
-    process = subprocess.Popen(command, cwd=BASE_DIR, env=env)
-    try:
-        yield process
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-
-
-@contextlib.contextmanager
-def background_tasks(var_dir: Path) -> Iterator[None]:
-    """Where the live server's uploads and runs go: a real worker, or eager mode on SQLite.
-
-    Uploads are stored under var_dir (the worker gets it as SEGWEB_VAR_DIR), not in the
-    developer's own var/ folder.
-    """
-    with override_settings(MEDIA_ROOT=var_dir / "uploads"):
-        manager = celery_worker(var_dir) if uses_real_worker() else eager_celery()
-        with manager:
-            yield

@@ -23,12 +23,14 @@ from segments.services.runs import execute_run, request_run
 from tests import factories
 from tests.browser_support import (
     BrowserSession,
-    background_tasks,
     browser_session,
     chromium_executable,
+    eager_celery,
     foreign_requests,
     save_screenshot,
+    uses_real_worker,
 )
+from tests.test_tasks_worker import start_worker  # noqa: F401 - the worker fixture, see below
 
 # Serialized rollback restores what migrations wrote (the role groups, the weekly schedule)
 # after the live server's transactional tests empty the tables.
@@ -66,6 +68,23 @@ def browser(chromium: str, live_server, monkeypatch) -> Iterator[BrowserSession]
         yield session
         # The ORM calls made while Playwright ran got connections of their own context.
         connections.close_all()
+
+
+@pytest.fixture
+def background_tasks(request, settings, tmp_path: Path) -> Iterator[None]:
+    """The live server's uploads and runs: a real worker process, or eager mode on SQLite.
+
+    An in-memory SQLite test database cannot be shared with another process. Uploads go to
+    tmp_path (the worker gets it as SEGWEB_VAR_DIR), not to the developer's var/ folder.
+    """
+    var_dir = tmp_path / "var"
+    settings.MEDIA_ROOT = var_dir / "uploads"
+    if uses_real_worker():
+        request.getfixturevalue("start_worker")("segweb-browser", SEGWEB_VAR_DIR=str(var_dir))
+        yield
+    else:
+        with eager_celery():
+            yield
 
 
 @pytest.fixture
@@ -150,7 +169,7 @@ def test_browser_marketing_edits_notes_and_exports_segment(
 
 
 def test_browser_admin_imports_file_and_watches_run_finish(
-    tmp_path: Path, browser: BrowserSession
+    tmp_path: Path, browser: BrowserSession, background_tasks: None
 ) -> None:
     lines = demo.generate_orders(80, seed=7).lines
     upload = tmp_path / "shop-orders.csv"
@@ -158,30 +177,29 @@ def test_browser_admin_imports_file_and_watches_run_finish(
     admin = factories.admin_user()
     page = browser.page
 
-    with background_tasks(tmp_path / "var"):
-        sign_in(browser, admin.username)
-        page.goto("/imports/")
-        page.set_input_files("#id_file", str(upload))
-        page.select_option("#id_requested_format", "shopify")
-        page.click("#upload-button")
-        page.wait_for_selector(
-            "[data-testid=import-status][data-status=succeeded]", timeout=BACKGROUND_TIMEOUT_MS
-        )
-        data_import = DataImport.objects.get()
-        assert data_import.rows_read == len(lines)
-        assert data_import.customers_created == lines["customer_id"].nunique() == 80
-        rows_read = page.locator("#import-counts dt:text-is('Rows read') + dd")
-        assert rows_read.inner_text() == f"{len(lines):,}"
-        page.goto("/imports/")
-        save_screenshot(page, "imports")
+    sign_in(browser, admin.username)
+    page.goto("/imports/")
+    page.set_input_files("#id_file", str(upload))
+    page.select_option("#id_requested_format", "shopify")
+    page.click("#upload-button")
+    page.wait_for_selector(
+        "[data-testid=import-status][data-status=succeeded]", timeout=BACKGROUND_TIMEOUT_MS
+    )
+    data_import = DataImport.objects.get()
+    assert data_import.rows_read == len(lines)
+    assert data_import.customers_created == lines["customer_id"].nunique() == 80
+    rows_read = page.locator("#import-counts dt:text-is('Rows read') + dd")
+    assert rows_read.inner_text() == f"{len(lines):,}"
+    page.goto("/imports/")
+    save_screenshot(page, "imports")
 
-        page.goto("/runs/")
-        page.fill("#id_k", "auto")
-        page.click("#start-run-button")
-        page.wait_for_selector(
-            "[data-testid=run-status][data-status=succeeded]", timeout=BACKGROUND_TIMEOUT_MS
-        )
-        page.wait_for_selector("#elbow-chart .main-svg", timeout=BACKGROUND_TIMEOUT_MS)
+    page.goto("/runs/")
+    page.fill("#id_k", "auto")
+    page.click("#start-run-button")
+    page.wait_for_selector(
+        "[data-testid=run-status][data-status=succeeded]", timeout=BACKGROUND_TIMEOUT_MS
+    )
+    page.wait_for_selector("#elbow-chart .main-svg", timeout=BACKGROUND_TIMEOUT_MS)
 
     run = SegmentationRun.objects.get()
     assert run.status == SegmentationRun.Status.SUCCEEDED
