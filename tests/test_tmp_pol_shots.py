@@ -28,6 +28,13 @@ def shoot(page, name: str, path: str, full: bool = True) -> None:
         page.wait_for_load_state("networkidle")
         page.wait_for_timeout(600)
         page.screenshot(path=str(OUT / f"{name}-{tag}.png"), full_page=full)
+        if tag == "m" and full:
+            height = page.evaluate("document.documentElement.scrollHeight")
+            for part, top in enumerate(range(0, height, 1400)):
+                clip = {"x": 0, "y": top, "width": w, "height": min(1400, height - top)}
+                page.screenshot(path=str(OUT / f"{name}-m{part}.png"), full_page=True, clip=clip)
+        if page.locator("#scatter-chart").count():
+            page.locator("#scatter-chart").screenshot(path=str(OUT / f"{name}-{tag}-scatter.png"))
 
 
 def sign_in(page, username: str) -> None:
