@@ -20,6 +20,7 @@ STUDY_AXES = ("log1p(products ordered)", "log1p(return rate)", "log1p(spending)"
 RFM_AXES = ("recency (standardised)", "frequency (standardised)", "monetary (standardised)")
 MAX_SCATTER_POINTS = 5000
 SCATTER_MARKER_SIZE = 3.5
+ELBOW_LEGEND = {"x": 0.98, "xanchor": "right", "y": 0.98, "bgcolor": "rgba(255,255,255,0.8)"}
 LAYOUT = {"margin": {"l": 50, "r": 20, "t": 50, "b": 50}, "template": "plotly_white"}
 
 
@@ -49,6 +50,8 @@ def elbow_figure(frame: pd.DataFrame, suggested_k: int | None, chosen_k: int | N
             )
         )
     fig.update_layout(title="Elbow: inertia by k", xaxis_title="k", yaxis_title="inertia", **LAYOUT)
+    # Inertia falls with k, so the top right corner is free for the legend, even on a phone.
+    fig.update_layout(legend=ELBOW_LEGEND)
     return fig.update_xaxes(dtick=1)
 
 
@@ -88,8 +91,9 @@ def distributions_figure(features: pd.DataFrame) -> go.Figure:
             row=2,
             col=position,
         )
-    fig.update_layout(title="Feature distributions", height=600, **LAYOUT)
-    return fig
+    fig.update_layout(title="Feature distributions", height=620, **LAYOUT)
+    # Room between the figure's title and the subplot titles of the top row.
+    return fig.update_layout(margin={"t": 90})
 
 
 def scatter_3d_figure(
@@ -116,11 +120,11 @@ def scatter_3d_figure(
         )
     scene = dict(zip(("xaxis_title", "yaxis_title", "zaxis_title"), axis_titles, strict=True))
     # Camera further out than Plotly's default so that tick labels and axis titles stay inside.
+    # No fixed height: the page gives the figure a shape that suits the screen (segweb.css).
     scene["camera"] = {"eye": {"x": 1.6, "y": 1.6, "z": 1.0}}
     fig.update_layout(
         title="Customers in model space",
         scene=scene,
-        height=650,
         template="plotly_white",
         margin={"l": 10, "r": 10, "t": 90, "b": 10},
         # Legend swatches at a readable size whatever the markers' size.

@@ -1,8 +1,16 @@
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 import pytest
 
-from segments.templatetags.segweb_format import duration, percent
+from segments.templatetags.segweb_format import (
+    crontab_text,
+    describe_crontab,
+    describe_days,
+    duration,
+    percent,
+)
 
 
 @pytest.mark.parametrize(
@@ -17,3 +25,43 @@ def test_percent_formats_fractions(value, expected: str) -> None:
 )
 def test_duration_formats_seconds(seconds, expected: str) -> None:
     assert duration(seconds) == expected
+
+
+@pytest.mark.parametrize(
+    ("minute", "hour", "day_of_week", "expected"),
+    [
+        ("0", "3", "1", "Mondays at 03:00"),
+        ("30", "1", "*", "Every day at 01:30"),
+        ("5", "22", "1-5", "Monday to Friday at 22:05"),
+        ("0", "4", "sat,sun", "Saturdays and Sundays at 04:00"),
+        ("0", "4", "1,3,5", "Mondays, Wednesdays and Fridays at 04:00"),
+        ("0", "4", "7", "Sundays at 04:00"),
+    ],
+)
+def test_describe_crontab_weekly_in_words(minute, hour, day_of_week, expected: str) -> None:
+    assert describe_crontab(minute, hour, day_of_week) == expected
+
+
+@pytest.mark.parametrize(
+    ("minute", "hour", "day_of_week", "expected"),
+    [
+        ("*/15", "*", "*", "Every 15 minutes"),
+        ("0", "3,15", "1", "At 03:00 and 15:00, only on Monday"),
+        ("0", "4", "*/2", "At 04:00, every 2 days of the week"),
+    ],
+)
+def test_describe_crontab_unusual_falls_back_to_cron_descriptor(
+    minute, hour, day_of_week, expected: str
+) -> None:
+    assert describe_crontab(minute, hour, day_of_week) == expected
+
+
+@pytest.mark.parametrize("day_of_week", ["8", "funday", "1-2-3"])
+def test_describe_days_unknown_day_is_none(day_of_week: str) -> None:
+    assert describe_days(day_of_week) is None
+
+
+def test_crontab_text_adds_time_zone() -> None:
+    crontab = SimpleNamespace(minute="0", hour="3", day_of_week="1", timezone="Europe/Paris")
+    assert crontab_text(crontab) == "Mondays at 03:00 Europe/Paris"
+    assert crontab_text(None) == ""

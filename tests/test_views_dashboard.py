@@ -67,3 +67,16 @@ def test_dashboard_export_button_only_with_export_permission(client: Client) -> 
     assert b'id="export-run"' in client.get(URL).content
     client.force_login(factories.UserFactory(is_superuser=False))
     assert client.get(URL).status_code == 403
+
+
+def test_dashboard_no_run_admin_gets_next_steps(client: Client) -> None:
+    client.force_login(factories.admin_user())
+    content = client.get(URL).content.decode()
+    assert reverse("segments:import-list") in content
+    assert reverse("segments:run-list") in content
+
+
+def test_dashboard_no_run_marketing_gets_no_admin_links(marketing: Client) -> None:
+    content = marketing.get(URL).content.decode()
+    assert reverse("segments:import-list") not in content
+    assert "An admin imports the order data" in content
