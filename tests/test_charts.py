@@ -79,6 +79,18 @@ def test_scatter_3d_figure_samples_to_limit_and_colours_by_segment() -> None:
     assert fig.layout.scene.xaxis.title.text == charts.STUDY_AXES[0]
 
 
+def test_scatter_3d_figure_markers_and_legend_are_readable() -> None:
+    fig = charts.scatter_3d_figure(points(50), SEGMENTS)
+    assert all(trace.marker.size >= 3 for trace in fig.data)
+    assert fig.layout.legend.itemsizing == "constant"
+    assert fig.layout.height is None  # the page's CSS shapes the figure (segweb.css)
+
+
+def test_elbow_figure_legend_sits_inside_top_right() -> None:
+    fig = charts.elbow_figure(charts.elbow_frame(ELBOW), suggested_k=2, chosen_k=3)
+    assert (fig.layout.legend.xanchor, fig.layout.legend.x) == ("right", 0.98)
+
+
 def test_scatter_3d_figure_default_limit_is_5000() -> None:
     fig = charts.scatter_3d_figure(points(6000), SEGMENTS)
     assert sum(len(trace.x) for trace in fig.data) == 5000

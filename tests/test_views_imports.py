@@ -112,3 +112,34 @@ def test_import_upload_marketing_gets_403_and_nothing_stored(client: Client, mon
     response = client.post(UPLOAD_URL, {"file": upload, "requested_format": "auto"})
     assert response.status_code == 403
     assert not DataImport.objects.exists()
+
+
+def test_import_list_has_seven_columns_with_problems_link(admin: Client) -> None:
+    data_import = factories.DataImportFactory(
+        lines_already_present=17, rows_skipped=5, rows_rejected=2, errors_total=3
+    )
+    content = admin.get(LIST_URL).content.decode()
+    header = content[content.index("<thead>") : content.index("</thead>")]
+    assert header.count("</th>") == 7
+    assert "Already present" in header and "Rows rejected" in header
+    assert f"{reverse('segments:import-detail', args=[data_import.pk])}#import-errors" in content
+    assert "3 problems" in content
+
+
+def test_import_list_empty_says_what_to_do(admin: Client) -> None:
+    content = admin.get(LIST_URL).content.decode()
+    assert "Nothing imported yet. Upload" in content
+
+
+def test_import_detail_finished_shows_outcome_without_progress(admin: Client) -> None:
+    data_import = factories.DataImportFactory(lines_imported=1234, lines_already_present=6)
+    content = admin.get(reverse("segments:import-detail", args=[data_import.pk])).content
+    content = content.decode()
+    assert "<progress" not in content
+    assert "1,234 new lines, 6 already present" in content
+
+
+def test_import_detail_running_shows_progress(admin: Client) -> None:
+    data_import = factories.DataImportFactory(status=DataImport.Status.RUNNING, progress=40)
+    content = admin.get(reverse("segments:import-detail", args=[data_import.pk])).content
+    assert b'<progress max="100" value="40"' in content

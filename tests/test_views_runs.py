@@ -1,8 +1,11 @@
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
 from segments import views
 from segments.models import SegmentationRun
@@ -217,3 +220,43 @@ def test_run_delete_marketing_keeps_run(marketing: Client) -> None:
     run = factories.SegmentationRunFactory()
     assert marketing.post(reverse("segments:run-delete", args=[run.pk])).status_code == 403
     assert SegmentationRun.objects.filter(pk=run.pk).exists()
+
+
+def test_run_detail_succeeded_shows_outcome_without_progress(marketing: Client) -> None:
+    started = timezone.now()
+    run = factories.segmented_run(
+        started_at=started, finished_at=started + dt.timedelta(seconds=75), stage="done"
+    )
+    content = marketing.get(reverse("segments:run-detail", args=[run.pk])).content.decode()
+    assert "<progress" not in content
+    assert 'data-field="stage"' not in content
+    assert "in 1 min 15 s" in content
+
+
+def test_run_detail_failed_shows_duration_and_next_step(admin: Client) -> None:
+    started = timezone.now()
+    run = factories.SegmentationRunFactory(
+        status=SegmentationRun.Status.FAILED,
+        error="boom",
+        started_at=started,
+        finished_at=started + dt.timedelta(seconds=3),
+    )
+    content = admin.get(reverse("segments:run-detail", args=[run.pk])).content.decode()
+    assert "<progress" not in content
+    assert "after 3.0 s" in content
+    assert 'id="failed-next-step"' in content
+
+
+def test_run_detail_running_shows_stage_and_progress(marketing: Client) -> None:
+    run = factories.SegmentationRunFactory(
+        status=SegmentationRun.Status.RUNNING, stage="fit", progress=70
+    )
+    content = marketing.get(reverse("segments:run-detail", args=[run.pk])).content.decode()
+    assert '<progress max="100" value="70"' in content
+    assert 'data-field="stage">fit<' in content
+
+
+def test_run_list_empty_tells_admin_how_to_start(admin: Client) -> None:
+    content = admin.get(LIST_URL).content.decode()
+    assert 'id="no-runs"' in content
+    assert reverse("segments:import-list") in content

@@ -97,3 +97,11 @@ def test_schedule_delete_marketing_gets_403(client: Client) -> None:
     client.force_login(factories.marketing_user())
     assert client.post(reverse("segments:schedule-delete", args=[task.pk])).status_code == 403
     assert PeriodicTask.objects.filter(pk=task.pk).exists()
+
+
+def test_schedule_list_describes_crontab_in_words(admin: Client, settings) -> None:
+    save_schedule(ScheduleSpec("Weekly", True, "0", "3", "1"))
+    save_schedule(ScheduleSpec("Daily", True, "30", "22", "*"))
+    content = admin.get(LIST_URL).content.decode()
+    assert f"Mondays at 03:00 {settings.TIME_ZONE}" in content
+    assert f"Every day at 22:30 {settings.TIME_ZONE}" in content

@@ -1,4 +1,4 @@
-"""Small display filters: shares and rates as percentages, seconds as durations, crontabs in words."""
+"""Small display filters: percentages, durations, and crontabs in words."""
 
 from __future__ import annotations
 
@@ -38,7 +38,7 @@ def duration(seconds: float | None) -> str:
 
 
 def day_number(token: str) -> int | None:
-    """"1", "mon" or "Monday" -> 1; cron's 7 is Sunday too; None for anything else."""
+    """Day 1 from "1", "mon" or "Monday"; cron's 7 is Sunday too; None for anything else."""
     token = token.strip().lower()
     if token.isdigit():
         return int(token) % 7 if int(token) <= 7 else None
@@ -46,7 +46,7 @@ def day_number(token: str) -> int | None:
 
 
 def describe_days(day_of_week: str) -> str | None:
-    """"*" -> "Every day", "1" -> "Mondays", "1-5" -> "Monday to Friday", "1,5" -> "Mondays and
+    """Cron's day of week in words: "Every day", "Mondays", "Monday to Friday", "Mondays and
     Fridays"; None for what these words do not cover (steps such as */2)."""
     if day_of_week.strip() == "*":
         return "Every day"
