@@ -19,10 +19,10 @@ fi
 pids=()
 stop() { trap - INT TERM EXIT; kill "${pids[@]}" 2>/dev/null || true; wait 2>/dev/null || true; echo "segweb stopped."; }
 trap stop INT TERM EXIT
-.venv/bin/celery -A segweb worker --loglevel=WARNING --concurrency=2 & pids+=($!)
-.venv/bin/celery -A segweb beat --loglevel=WARNING & pids+=($!)
+.venv/bin/celery -A segweb --quiet worker --loglevel=WARNING --concurrency=2 & pids+=($!)
+.venv/bin/celery -A segweb --quiet beat --loglevel=WARNING & pids+=($!)
 $PY manage.py runserver "$HOST:$PORT" --noreload & pids+=($!)
-sleep 2
+sleep 4
 echo
 echo "segweb is running at http://$HOST:$PORT/  (Ctrl-C stops the web server, the worker and beat)"
 wait -n "${pids[@]}"
