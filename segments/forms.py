@@ -45,6 +45,13 @@ class RunRequestForm(forms.Form):
 
 
 class StrategyNotesForm(forms.Form):
+    custom_name = forms.CharField(
+        label="Segment name",
+        required=False,
+        max_length=120,
+        help_text="Leave empty to use the name described from the profile.",
+        widget=forms.TextInput(attrs={"id": "segment-name-input"}),
+    )
     text = forms.CharField(
         label="Strategy notes",
         required=False,

@@ -262,6 +262,7 @@ class StrategyNoteRevision(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
     )
     created_at = models.DateTimeField(auto_now_add=True)
+    custom_name = models.CharField(max_length=120, blank=True)
     text = models.TextField(blank=True)
 
     class Meta:

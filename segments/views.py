@@ -166,7 +166,10 @@ def render_segment(
         "segment": segment,
         "run": segment.run,
         "members": selectors.segment_members(segment, **MemberQueryForm(request.GET).query()),
-        "notes_form": notes_form or StrategyNotesForm(initial={"text": segment.strategy_notes}),
+        "notes_form": notes_form
+        or StrategyNotesForm(
+            initial={"text": segment.strategy_notes, "custom_name": segment.custom_name}
+        ),
         "revisions": segment.note_revisions.select_related("author")[:50],
     }
     return render(request, "segments/segment_detail.html", context)
@@ -186,10 +189,11 @@ def segment_notes(request: HttpRequest, segment_id: int) -> HttpResponse:
     form = StrategyNotesForm(request.POST)
     if not form.is_valid():
         return render_segment(request, segment, form)
-    if update_strategy_notes(segment, form.cleaned_data["text"], request.user):
-        messages.success(request, "Strategy notes saved.")
+    data = form.cleaned_data
+    if update_strategy_notes(segment, data["text"], request.user, data["custom_name"]):
+        messages.success(request, "Segment name and strategy notes saved.")
     else:
-        messages.info(request, "The strategy notes were unchanged.")
+        messages.info(request, "Nothing changed.")
     return redirect(reverse("segments:segment-detail", args=[segment.pk]) + "#strategy-notes")
 
 

@@ -37,3 +37,24 @@ def test_update_strategy_notes_history_newest_first() -> None:
 def test_update_strategy_notes_without_user_has_no_author() -> None:
     segment = factories.SegmentFactory()
     assert update_strategy_notes(segment, "from a script", None).author is None
+
+
+def test_update_strategy_notes_name_only_change_is_saved() -> None:
+    segment = factories.SegmentFactory(strategy_notes="Plan")
+    revision = update_strategy_notes(segment, "Plan", None, custom_name="Bargain hunters")
+    segment.refresh_from_db()
+    assert (segment.custom_name, revision.custom_name) == ("Bargain hunters", "Bargain hunters")
+
+
+def test_update_strategy_notes_empty_name_restores_descriptive_name() -> None:
+    segment = factories.SegmentFactory(name="High spenders", custom_name="VIP")
+    update_strategy_notes(segment, segment.strategy_notes, None, custom_name="")
+    segment.refresh_from_db()
+    assert segment.display_name == "High spenders"
+
+
+def test_update_strategy_notes_without_name_keeps_custom_name() -> None:
+    segment = factories.SegmentFactory(custom_name="VIP")
+    update_strategy_notes(segment, "new text", None)
+    segment.refresh_from_db()
+    assert segment.custom_name == "VIP"

@@ -105,7 +105,19 @@ def test_segment_notes_unchanged_adds_no_revision(marketing, segment) -> None:
     url = reverse("segments:segment-notes", args=[segment.pk])
     response = marketing.post(url, {"text": "Personalised offers."}, follow=True)
     assert not StrategyNoteRevision.objects.exists()
-    assert b"unchanged" in response.content
+    assert b"Nothing changed" in response.content
+
+
+def test_segment_notes_post_renames_segment_and_keeps_name_in_history(marketing, segment) -> None:
+    url = reverse("segments:segment-notes", args=[segment.pk])
+    data = {"custom_name": " VIP fans ", "text": segment.strategy_notes}
+    assert marketing.post(url, data).status_code == 302
+    segment.refresh_from_db()
+    assert segment.custom_name == "VIP fans"
+    assert StrategyNoteRevision.objects.get(segment=segment).custom_name == "VIP fans"
+    content = detail(marketing, segment)
+    assert "VIP fans" in content
+    assert segment.name in content  # the descriptive name stays visible beside the custom one
 
 
 def test_segment_notes_too_long_is_refused(marketing, segment) -> None:
