@@ -51,6 +51,7 @@ class DataImport(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
     )
     created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
     file_name = models.CharField(max_length=255)
     file = models.FileField(upload_to="imports/%Y/%m/", blank=True)

@@ -10,12 +10,13 @@ from segments.models import SegmentationRun
 from segments.services import imports, runs
 from segweb.celery import app
 
-# How often beat looks for runs whose worker died (see runs.fail_stale_runs).
-STALE_RUN_CHECK_SECONDS = 300.0
+# How often beat looks for runs and imports whose worker died (see fail_stale_runs/imports).
+STALE_WORK_CHECK_SECONDS = 300.0
 
 
 @shared_task(
     acks_late=True,
+    reject_on_worker_lost=True,
     soft_time_limit=settings.SEGWEB_TASK_SOFT_TIME_LIMIT,
     time_limit=settings.SEGWEB_TASK_TIME_LIMIT,
 )
@@ -50,6 +51,14 @@ def fail_stale_runs_task() -> None:
     runs.fail_stale_runs()
 
 
+@shared_task
+def fail_stale_imports_task() -> None:
+    imports.fail_stale_imports()
+
+
 app.add_periodic_task(
-    STALE_RUN_CHECK_SECONDS, fail_stale_runs_task.s(), name="Fail stale segmentation runs"
+    STALE_WORK_CHECK_SECONDS, fail_stale_runs_task.s(), name="Fail stale segmentation runs"
+)
+app.add_periodic_task(
+    STALE_WORK_CHECK_SECONDS, fail_stale_imports_task.s(), name="Fail stale imports"
 )

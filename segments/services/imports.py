@@ -11,9 +11,12 @@ from __future__ import annotations
 import hashlib
 import logging
 import threading
+from datetime import timedelta
 from pathlib import Path
 
+from django.conf import settings
 from django.db import connection, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from segments.importers import ImportRefused, ParseResult, detect, parse_orders, readers
@@ -38,6 +41,7 @@ def import_file(
         sha256=file_sha256(path),
         requested_format=requested_format,
         status=Status.RUNNING,
+        started_at=timezone.now(),
     )
     return run_import(data_import, path)
 
@@ -61,9 +65,17 @@ def start_import(uploaded_file, requested_format: str, user) -> DataImport:
 
 
 def process_import(import_id: int) -> DataImport:
-    """Claim a pending upload and import it; a duplicate delivery finds it claimed and stops."""
-    claimed = DataImport.objects.filter(pk=import_id, status=Status.PENDING).update(
-        status=Status.RUNNING, progress=1
+    """Claim a pending upload and import it; a duplicate delivery finds it claimed and stops.
+
+    An import left running by a worker that died (older than the task's hard time limit, so
+    no live attempt can still hold it) is claimed again: its transaction never committed.
+    """
+    now = timezone.now()
+    claimable = Q(status=Status.PENDING) | Q(
+        status=Status.RUNNING, started_at__lt=_stale_before(now)
+    )
+    claimed = DataImport.objects.filter(claimable, pk=import_id).update(
+        status=Status.RUNNING, progress=1, started_at=now
     )
     data_import = DataImport.objects.get(pk=import_id)
     if not claimed:
@@ -100,6 +112,21 @@ def run_import(data_import: DataImport, path: Path) -> DataImport:
         logger.exception("import %s failed", data_import.pk)
         _record_failure(data_import, error)
     return data_import
+
+
+def fail_stale_imports() -> int:
+    """Mark failed the imports whose worker died and that no redelivery took over."""
+    return DataImport.objects.filter(
+        status=Status.RUNNING, started_at__lt=_stale_before(timezone.now())
+    ).update(
+        status=Status.FAILED,
+        finished_at=timezone.now(),
+        error_message="The worker stopped while importing; nothing was saved. Upload it again.",
+    )
+
+
+def _stale_before(now):
+    return now - timedelta(seconds=settings.SEGWEB_TASK_TIME_LIMIT)
 
 
 def prepare_import(result: ParseResult) -> PreparedImport:
