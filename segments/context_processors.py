@@ -14,10 +14,12 @@ def role_flags(request: HttpRequest) -> dict[str, bool]:
             "can_import": False,
             "can_export": False,
             "can_edit_notes": False,
+            "can_manage_users": False,
         }
     return {
         "can_manage_runs": user.has_perm(roles.MANAGE_RUNS),
         "can_import": user.has_perm(roles.IMPORT_DATA),
         "can_export": user.has_perm(roles.EXPORT_LISTS),
         "can_edit_notes": user.has_perm(roles.EDIT_STRATEGY),
+        "can_manage_users": user.has_perms(roles.MANAGE_USERS),
     }

@@ -4,14 +4,20 @@ from __future__ import annotations
 
 from django import forms
 from django.conf import settings
+from django.contrib.auth import get_user_model, password_validation
+from django.contrib.auth.models import AbstractUser
+from django.contrib.auth.validators import UnicodeUsernameValidator
 from django.template.defaultfilters import filesizeformat
 from django_celery_beat import validators as cron
 from django_celery_beat.models import PeriodicTask
 
+from segments.clustering import MAX_K
+from segments import roles
 from segments.models import DataImport, SegmentationRun
 from segments.selectors import DEFAULT_MEMBER_SORT, MEMBER_SORTS
+from segments.services.users import UserSpec, role_of
 
-K_MIN, K_MAX = 2, 20
+K_MIN, K_MAX = 2, MAX_K
 
 
 class RunRequestForm(forms.Form):
@@ -19,7 +25,7 @@ class RunRequestForm(forms.Form):
         label="Number of segments (k)",
         initial="auto",
         max_length=4,
-        help_text="'auto' lets the elbow choose, or a number from 2 to 20.",
+        help_text=f"'auto' lets the elbow choose, or a number from {K_MIN} to {K_MAX}.",
     )
     kmax = forms.IntegerField(
         label="Largest k to try", initial=10, min_value=K_MIN + 1, max_value=K_MAX
@@ -129,4 +135,108 @@ def initial_from_task(task: PeriodicTask) -> dict:
         "minute": crontab.minute if crontab else "0",
         "hour": crontab.hour if crontab else "3",
         "day_of_week": crontab.day_of_week if crontab else "1",
+    }
+
+
+class UserForm(forms.Form):
+    """One account: create (password required) or edit (password optional) when `user` is given."""
+
+    ACCOUNT_FIELDS = ("username", "first_name", "last_name", "email", "role", "is_active")
+    ROLE_CHOICES = [("", "Choose a role"), (roles.MARKETING, "Marketing"), (roles.ADMIN, "Admin")]
+
+    username = forms.CharField(
+        max_length=150,
+        validators=[UnicodeUsernameValidator()],
+        help_text="Letters, digits and @ . + - _ only.",
+    )
+    first_name = forms.CharField(max_length=150, required=False)
+    last_name = forms.CharField(max_length=150, required=False)
+    email = forms.EmailField(required=False)
+    role = forms.ChoiceField(
+        choices=ROLE_CHOICES,
+        initial=roles.MARKETING,
+        help_text="Marketing: view, edit strategy notes, export. Admin: also import, run, "
+        "schedule and manage users.",
+    )
+    is_active = forms.BooleanField(
+        label="Active",
+        required=False,
+        initial=True,
+        help_text="Inactive users cannot sign in; their notes and exports stay on record.",
+    )
+    password1 = forms.CharField(
+        label="Password",
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        help_text=password_validation.password_validators_help_text_html(),
+    )
+    password2 = forms.CharField(
+        label="Password confirmation",
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+
+    def __init__(self, *args, user: AbstractUser | None = None, **kwargs) -> None:
+        self.user = user
+        if user is not None and "initial" not in kwargs:
+            kwargs["initial"] = initial_from_user(user)
+        super().__init__(*args, **kwargs)
+        if user is not None:
+            self.fields["password1"].label = "New password"
+            self.fields["password2"].label = "New password confirmation"
+            for name in ("password1", "password2"):
+                self.fields[name].required = False
+
+    @property
+    def account_fields(self) -> list[forms.BoundField]:
+        return [self[name] for name in self.ACCOUNT_FIELDS]
+
+    @property
+    def password_fields(self) -> list[forms.BoundField]:
+        return [self["password1"], self["password2"]]
+
+    def clean_username(self) -> str:
+        username = get_user_model().normalize_username(self.cleaned_data["username"])
+        others = get_user_model().objects.filter(username__iexact=username)
+        if self.user is not None:
+            others = others.exclude(pk=self.user.pk)
+        if others.exists():
+            raise forms.ValidationError("A user with this username already exists.")
+        return username
+
+    def clean(self) -> dict:
+        data = super().clean()
+        password, confirmation = data.get("password1"), data.get("password2")
+        if not password and not confirmation:
+            return data
+        if password != confirmation:
+            self.add_error("password2", "The two passwords do not match.")
+            return data
+        # Judge the password against the details as entered, not as stored.
+        candidate = get_user_model()(
+            **{name: data.get(name) or "" for name in ("username", "first_name", "last_name")},
+            email=data.get("email") or "",
+        )
+        try:
+            password_validation.validate_password(password, user=candidate)
+        except forms.ValidationError as weak:
+            self.add_error("password1", weak)
+        return data
+
+    def spec(self) -> UserSpec:
+        data = self.cleaned_data
+        return UserSpec(**{name: data[name] for name in self.ACCOUNT_FIELDS})
+
+    def new_password(self) -> str | None:
+        return self.cleaned_data.get("password1") or None
+
+
+def initial_from_user(user: AbstractUser) -> dict:
+    return {
+        "username": user.username,
+        "first_name": user.first_name,
+        "last_name": user.last_name,
+        "email": user.email,
+        "role": role_of(user) or "",
+        "is_active": user.is_active,
     }

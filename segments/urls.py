@@ -28,4 +28,7 @@ urlpatterns = [
     path("schedules/<int:task_id>/edit/", views.schedule_edit, name="schedule-edit"),
     path("schedules/<int:task_id>/delete/", views.schedule_delete, name="schedule-delete"),
     path("exports/", views.export_list, name="export-list"),
+    path("users/", views.user_list, name="user-list"),
+    path("users/new/", views.user_edit, name="user-create"),
+    path("users/<int:user_id>/edit/", views.user_edit, name="user-edit"),
 ]

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 
 from django.contrib import messages
+from django.contrib.auth import get_user_model, update_session_auth_hash
 from django.contrib.auth.decorators import login_required, permission_required
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -18,15 +19,17 @@ from segments.forms import (
     RunRequestForm,
     ScheduleForm,
     StrategyNotesForm,
+    UserForm,
 )
 from segments.models import DataImport, Segment, SegmentationRun
 from segments.services import imports as import_service
 from segments.services import runs as run_service
+from segments.services import users as user_service
 from segments.services.notes import update_strategy_notes
 from segments.services.schedules import ScheduleSpec, delete_schedule, save_schedule
 
 
-def role_required(permission: str) -> Callable:
+def role_required(permission: str | Sequence[str]) -> Callable:
     """Anonymous visitors go to the login page; signed-in users without the permission get 403."""
 
     def decorator(view: Callable) -> Callable:
@@ -341,3 +344,41 @@ def schedule_delete(request: HttpRequest, task_id: int) -> HttpResponse:
     delete_schedule(task)
     messages.success(request, f"Schedule “{task.name}” deleted.")
     return redirect("segments:schedule-list")
+
+
+# Users
+
+
+@role_required(roles.MANAGE_USERS)
+@require_GET
+def user_list(request: HttpRequest) -> HttpResponse:
+    return render(request, "segments/user_list.html", {"users": user_service.users_with_roles()})
+
+
+def save_user(request: HttpRequest, form: UserForm) -> object:
+    """Create or update the form's user; keep the admin signed in after changing their own password."""
+    if form.user is None:
+        return user_service.create_user(form.spec(), form.new_password())
+    saved = user_service.update_user(form.user, form.spec(), request.user, form.new_password())
+    if form.new_password() and saved.pk == request.user.pk:
+        update_session_auth_hash(request, saved)
+    return saved
+
+
+@role_required(roles.MANAGE_USERS)
+@require_http_methods(["GET", "POST"])
+def user_edit(request: HttpRequest, user_id: int | None = None) -> HttpResponse:
+    managed = None if user_id is None else get_object_or_404(get_user_model(), pk=user_id)
+    if managed is not None and managed.is_superuser:
+        context = {"managed_user": managed, "form": None}
+        return render(request, "segments/user_form.html", context, status=403)
+    form = UserForm(request.POST or None, user=managed)
+    if request.method == "POST" and form.is_valid():
+        try:
+            saved = save_user(request, form)
+        except user_service.UserChangeRefused as refused:
+            form.add_error(refused.field, str(refused))
+        else:
+            messages.success(request, f"User “{saved.get_username()}” saved.")
+            return redirect("segments:user-list")
+    return render(request, "segments/user_form.html", {"form": form, "managed_user": managed})

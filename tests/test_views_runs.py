@@ -91,6 +91,8 @@ def test_run_start_number_k_is_passed(admin: Client, requested: list[dict]) -> N
         {"k": "one", "kmax": "10", "feature_set": "study"},
         {"k": "1", "kmax": "10", "feature_set": "study"},
         {"k": "9", "kmax": "5", "feature_set": "study"},
+        {"k": "16", "kmax": "15", "feature_set": "study"},
+        {"k": "auto", "kmax": "16", "feature_set": "study"},
         {"k": "auto", "kmax": "10", "feature_set": "nonsense"},
     ],
 )
