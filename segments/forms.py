@@ -11,8 +11,8 @@ from django.template.defaultfilters import filesizeformat
 from django_celery_beat import validators as cron
 from django_celery_beat.models import PeriodicTask
 
-from segments.clustering import MAX_K
 from segments import roles
+from segments.clustering import MAX_K
 from segments.models import DataImport, SegmentationRun
 from segments.selectors import DEFAULT_MEMBER_SORT, MEMBER_SORTS
 from segments.services.users import UserSpec, role_of
@@ -168,7 +168,6 @@ class UserForm(forms.Form):
         label="Password",
         strip=False,
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
-        help_text=password_validation.password_validators_help_text_html(),
     )
     password2 = forms.CharField(
         label="Password confirmation",
@@ -181,6 +180,8 @@ class UserForm(forms.Form):
         if user is not None and "initial" not in kwargs:
             kwargs["initial"] = initial_from_user(user)
         super().__init__(*args, **kwargs)
+        rules = password_validation.password_validators_help_texts()
+        self.fields["password1"].help_text = " ".join(rules)
         if user is not None:
             self.fields["password1"].label = "New password"
             self.fields["password2"].label = "New password confirmation"

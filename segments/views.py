@@ -7,6 +7,7 @@ from collections.abc import Callable, Iterator, Sequence
 from django.contrib import messages
 from django.contrib.auth import get_user_model, update_session_auth_hash
 from django.contrib.auth.decorators import login_required, permission_required
+from django.contrib.auth.models import AbstractUser
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -355,8 +356,8 @@ def user_list(request: HttpRequest) -> HttpResponse:
     return render(request, "segments/user_list.html", {"users": user_service.users_with_roles()})
 
 
-def save_user(request: HttpRequest, form: UserForm) -> object:
-    """Create or update the form's user; keep the admin signed in after changing their own password."""
+def save_user(request: HttpRequest, form: UserForm) -> AbstractUser:
+    """Create or update the form's user; an admin who changes their own password stays signed in."""
     if form.user is None:
         return user_service.create_user(form.spec(), form.new_password())
     saved = user_service.update_user(form.user, form.spec(), request.user, form.new_password())

@@ -45,3 +45,25 @@ def test_settings_debug_off_with_required_values_starts() -> None:
 
 def test_settings_debug_on_starts_without_secret() -> None:
     assert start_django(DEBUG="1").returncode == 0
+
+
+def test_settings_https_deployment_passes_deploy_check() -> None:
+    env = {
+        "DEBUG": "0",
+        "SECRET_KEY": "k3y-" + "x9Q!" * 15,
+        "ALLOWED_HOSTS": "segweb.example.com",
+        "HTTPS": "1",
+        "SECURE_HSTS_SECONDS": "31536000",
+        "SECURE_HSTS_INCLUDE_SUBDOMAINS": "1",
+        "SECURE_HSTS_PRELOAD": "1",
+    }
+    clean = {k: v for k, v in os.environ.items() if k not in env}
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        cwd=ROOT,
+        env={**clean, **env},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
