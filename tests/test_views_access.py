@@ -29,6 +29,9 @@ ADMIN_PAGES = [
     ("segments:schedule-create", ()),
     ("segments:schedule-edit", ("task_id",)),
     ("segments:export-list", ()),
+    ("segments:user-list", ()),
+    ("segments:user-create", ()),
+    ("segments:user-edit", ("user_id",)),
 ]
 MARKETING_ACTIONS = [
     ("segments:segment-notes", ("segment_id",)),
@@ -42,6 +45,8 @@ ADMIN_ACTIONS = [
     ("segments:schedule-create", ()),
     ("segments:schedule-edit", ("task_id",)),
     ("segments:schedule-delete", ("task_id",)),
+    ("segments:user-create", ()),
+    ("segments:user-edit", ("user_id",)),
 ]
 
 
@@ -56,6 +61,7 @@ def ids() -> dict[str, int]:
         "customer_id": segment.assignments.first().customer_id,
         "import_id": factories.DataImportFactory().pk,
         "task_id": schedule.pk,
+        "user_id": factories.marketing_user().pk,
     }
 
 
@@ -116,12 +122,12 @@ def test_marketing_action_user_without_role_gets_403(ids, name, keys) -> None:
 
 @pytest.mark.parametrize(
     ("name", "keys"),
-    [*MARKETING_ACTIONS, *(a for a in ADMIN_ACTIONS if a[0] != "segments:schedule-create")],
+    [*MARKETING_ACTIONS, *(a for a in ADMIN_ACTIONS if not a[0].endswith("-create"))],
 )
 def test_action_get_is_not_allowed(ids, name, keys) -> None:
-    schedule_forms = {"segments:schedule-edit"}
+    edit_forms = {"segments:schedule-edit", "segments:user-edit"}
     response = signed_in(factories.admin_user()).get(url_for(name, keys, ids))
-    assert response.status_code == (200 if name in schedule_forms else 405)
+    assert response.status_code == (200 if name in edit_forms else 405)
 
 
 @pytest.mark.parametrize(("name", "keys"), MARKETING_ACTIONS + ADMIN_ACTIONS)
