@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 MARKETING = "Marketing"
 ADMIN = "Admin"
 
@@ -17,3 +19,22 @@ ADMIN_PERMISSIONS = (*MARKETING_PERMISSIONS, "import_data", "manage_runs")
 ADMIN_USER_PERMISSIONS = ("view_user", "add_user", "change_user", "delete_user")
 # What the Users page needs: accounts are deactivated there, never deleted.
 MANAGE_USERS = ("auth.view_user", "auth.add_user", "auth.change_user")
+
+
+def create_role_groups(group_model: Any, permission_model: Any) -> None:
+    """Create both groups with their permissions (idempotent).
+
+    Takes the models as arguments so the migration can pass its historical ones.
+    """
+
+    def grant(group_name: str, app_label: str, codenames: tuple[str, ...]) -> None:
+        group, _ = group_model.objects.get_or_create(name=group_name)
+        group.permissions.add(
+            *permission_model.objects.filter(
+                content_type__app_label=app_label, codename__in=codenames
+            )
+        )
+
+    grant(MARKETING, "segments", MARKETING_PERMISSIONS)
+    grant(ADMIN, "segments", ADMIN_PERMISSIONS)
+    grant(ADMIN, "auth", ADMIN_USER_PERMISSIONS)

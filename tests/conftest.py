@@ -4,6 +4,9 @@ from pathlib import Path
 
 import pytest
 
+# The real-worker fixture (start_worker), shared by the worker and browser tests.
+pytest_plugins = ("tests.worker_support",)
+
 SHARED_DIR = Path(__file__).resolve().parent.parent.parent / "shared"
 
 

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import csv
+import importlib
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from django.apps import apps
+from django.contrib.auth.models import Group, Permission
 from django.db import connections
 
-from segments import demo
+from segments import demo, roles
 from segments.models import (
     Assignment,
     DataImport,
@@ -30,14 +33,8 @@ from tests.browser_support import (
     save_screenshot,
     uses_real_worker,
 )
-from tests.test_tasks_worker import start_worker  # noqa: F401 - the worker fixture, see below
 
-# Serialized rollback restores what migrations wrote (the role groups, the weekly schedule)
-# after the live server's transactional tests empty the tables.
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
-]
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 # A worker process has to start, import and cluster: generous, the test ends as soon as it is done.
 BACKGROUND_TIMEOUT_MS = 180_000
@@ -57,6 +54,14 @@ EXPORT_HEADER = [
 def chromium() -> str:
     """Checked first, so that a machine without Chromium skips before any data is built."""
     return chromium_executable()
+
+
+@pytest.fixture(autouse=True)
+def migrated_data(chromium: str, transactional_db) -> None:
+    """Transactional tests empty every table: put back what the migrations wrote."""
+    roles.create_role_groups(Group, Permission)
+    weekly = importlib.import_module("segments.migrations.0003_weekly_schedule")
+    weekly.create_weekly_schedule(apps, None)
 
 
 @pytest.fixture

@@ -1,91 +1,29 @@
-"""A real Celery worker process on Redis, sharing the test database with this process."""
+"""A real Celery worker process on Redis runs segmentations, and survives being killed."""
 
 from __future__ import annotations
 
 import os
-import signal
-import subprocess
-import sys
 import time
-from collections.abc import Callable, Iterator
-from pathlib import Path
-from urllib.parse import quote
 
 import pytest
-from django.db import connection
 from django.test import override_settings
 
 from segments.models import Assignment, SegmentationRun
 from segments.services import runs
 from tests.run_data import demo_lines, groups_lines, insert_lines
+from tests.worker_support import kill_worker, wait_for
 
 pytestmark = [
     pytest.mark.worker,
     pytest.mark.skipif(not os.environ.get("REDIS_URL"), reason="needs REDIS_URL (Redis broker)"),
 ]
 Status = SegmentationRun.Status
-ROOT = Path(__file__).resolve().parent.parent
-CELERY = Path(sys.executable).parent / "celery"
 # The kill test's worker: limits short enough to see recovery within a minute or two.
 SHORT_LIMITS = {
     "SEGWEB_TASK_SOFT_TIME_LIMIT": "20",
     "SEGWEB_TASK_TIME_LIMIT": "25",
     "CELERY_VISIBILITY_TIMEOUT": "30",
 }
-WORKER_OPTIONS = ("--concurrency=1", "--without-gossip", "--without-mingle", "--loglevel=WARNING")
-BROKER_KEYS = ("celery", "unacked", "unacked_index", "unacked_mutex")
-
-
-def database_url() -> str:
-    db = connection.settings_dict
-    user = quote(db["USER"] or "")
-    password = f":{quote(db['PASSWORD'])}" if db["PASSWORD"] else ""
-    return f"postgres://{user}{password}@{db['HOST']}:{db['PORT'] or 5432}/{db['NAME']}"
-
-
-def clear_broker() -> None:
-    import redis
-
-    redis.Redis.from_url(os.environ["REDIS_URL"]).delete(*BROKER_KEYS)
-
-
-@pytest.fixture
-def start_worker(transactional_db) -> Iterator[Callable[..., subprocess.Popen]]:
-    if connection.vendor != "postgresql":
-        pytest.skip("the worker process needs a database it can open: PostgreSQL")
-    clear_broker()
-    started: list[subprocess.Popen] = []
-
-    def start(name: str, **env: str) -> subprocess.Popen:
-        process = subprocess.Popen(
-            [str(CELERY), "-A", "segweb", "worker", "-n", f"{name}@%h", *WORKER_OPTIONS],
-            cwd=ROOT,
-            env={**os.environ, "DATABASE_URL": database_url(), **env},
-            start_new_session=True,  # its own process group: a kill takes the pool child too
-        )
-        started.append(process)
-        return process
-
-    yield start
-    for process in started:
-        kill_worker(process)
-    clear_broker()
-
-
-def kill_worker(process: subprocess.Popen) -> None:
-    """SIGKILL the worker and its pool children, as an out-of-memory kill or crash would."""
-    if process.poll() is None:
-        os.killpg(process.pid, signal.SIGKILL)
-    process.wait(timeout=30)
-
-
-def wait_for(check: Callable[[], bool], timeout: float, every: float = 0.05) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if check():
-            return True
-        time.sleep(every)
-    return False
 
 
 def run_status(run_id: int) -> SegmentationRun:

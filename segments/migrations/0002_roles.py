@@ -14,17 +14,7 @@ def create_roles(apps, schema_editor):
         app_config.models_module = True
         create_permissions(app_config, apps=apps, verbosity=0)
         app_config.models_module = None
-    Group = apps.get_model("auth", "Group")
-    Permission = apps.get_model("auth", "Permission")
-
-    def grant(group_name, app_label, codenames):
-        group, _ = Group.objects.get_or_create(name=group_name)
-        perms = Permission.objects.filter(content_type__app_label=app_label, codename__in=codenames)
-        group.permissions.add(*perms)
-
-    grant(roles.MARKETING, "segments", roles.MARKETING_PERMISSIONS)
-    grant(roles.ADMIN, "segments", roles.ADMIN_PERMISSIONS)
-    grant(roles.ADMIN, "auth", roles.ADMIN_USER_PERMISSIONS)
+    roles.create_role_groups(apps.get_model("auth", "Group"), apps.get_model("auth", "Permission"))
 
 
 def remove_roles(apps, schema_editor):
