@@ -195,6 +195,15 @@ def require_text(text: pd.Series, column: str, log: ProblemLog, reason: str) -> 
     log.add(text == "", text, column, reason)
 
 
+def lines_with_ids(picked: pd.DataFrame, log: ProblemLog) -> pd.DataFrame:
+    """A new lines frame holding the customer and order ids, an empty one being a problem."""
+    lines = pd.DataFrame(index=picked.index)
+    for column in ("customer_id", "order_id"):
+        lines[column] = as_text(picked[column])
+        require_text(lines[column], column, log, f"empty {column.replace('_', ' ')}")
+    return lines
+
+
 def as_integer(values: pd.Series, column: str, log: ProblemLog, *, sign: int = 0) -> pd.Series:
     """Whole numbers; sign=1 refuses negatives, sign=-1 refuses positives."""
     numbers = as_number(values, column, log)

@@ -30,10 +30,7 @@ def parse(raw: pd.DataFrame) -> base.ParseResult:
     if missing:
         return base.refuse_missing_columns(raw, missing)
     log = base.ProblemLog(raw.index)
-    lines = pd.DataFrame(index=raw.index)
-    for column in ("customer_id", "order_id"):
-        lines[column] = base.as_text(picked[column])
-        base.require_text(lines[column], column, log, f"empty {column.replace('_', ' ')}")
+    lines = base.lines_with_ids(picked, log)
     lines["day"] = base.as_day(picked["date"], "date", log, [DATE_FORMAT], "YYYY-MM-DD")
     lines["product_type"] = base.as_text(picked["product_type"])
     for column in ("product_title", "variant_title", "variant_sku", "variant_id"):

@@ -18,10 +18,7 @@ def parse(raw: pd.DataFrame) -> base.ParseResult:
     if missing:
         return base.refuse_missing_columns(raw, missing)
     log = base.ProblemLog(raw.index)
-    lines = pd.DataFrame(index=raw.index)
-    for column in ("customer_id", "order_id"):
-        lines[column] = base.as_text(picked[column])
-        base.require_text(lines[column], column, log, f"empty {column.replace('_', ' ')}")
+    lines = base.lines_with_ids(picked, log)
     for column in OPTIONAL_TEXT:
         lines[column] = base.as_text(picked[column])
     lines["day"] = base.as_day(picked["day"], "day", log, [DAY_FORMAT], "dd/mm/yyyy")
