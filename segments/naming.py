@@ -34,7 +34,8 @@ PALETTE = (
     "#7b4173",
 )
 SPEND_LEVELS = ((0.9, "top"), (0.67, "high"), (0.33, "moderate"), (0.0, "low"))
-NO_RETURNS_BELOW = 0.02
+# "No returns" must mean virtually none: at most one returned unit in 200 orders.
+NO_RETURNS_BELOW = 0.005
 HIGH_RETURNS_FROM = 0.3
 RETURN_WORDS = {
     "none": "no returns",

@@ -55,6 +55,7 @@ def population():
         (profile(spending=150.0, returns=0.1), "Moderate spenders, few returns"),
         (profile(spending=150.0, returns=0.35), "Moderate spenders, some returns"),
         (profile(spending=10.0, returns=0.0, recency=80.0, orders=1.0), "Low spenders, no returns"),
+        (profile(spending=2000.0, returns=0.01), "Top spenders, few returns"),
     ],
 )
 def test_segment_name_profile_gives_expected_name(segment, expected, population):
