@@ -16,7 +16,8 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
+
+from segweb.database import ensure_postgres_database
 
 DEFAULT_POSTGRES_URL = "postgres://postgres@127.0.0.1:5432/segweb_bench"
 
@@ -43,28 +44,9 @@ def _configure(database: str, folder: Path) -> bool:
         os.environ["DATABASE_URL"] = f"sqlite:///{folder / 'bench.sqlite3'}"
         return True
     url = os.environ.get("BENCH_POSTGRES_URL", DEFAULT_POSTGRES_URL)
-    if not _ensure_postgres_database(url):
+    if not ensure_postgres_database(url):
         return False
     os.environ["DATABASE_URL"] = url
-    return True
-
-
-def _ensure_postgres_database(url: str) -> bool:
-    import psycopg
-
-    parts = urlsplit(url)
-    name = parts.path.lstrip("/")
-    server = urlunsplit(parts._replace(path="/postgres"))
-    try:
-        with psycopg.connect(server, autocommit=True, connect_timeout=3) as admin:
-            exists = admin.execute(
-                "SELECT 1 FROM pg_database WHERE datname = %s", [name]
-            ).fetchone()
-            if not exists:
-                admin.execute(f'CREATE DATABASE "{name}"')
-    except psycopg.OperationalError as error:
-        print(f"skipped: PostgreSQL does not answer at {server} ({error})".strip())
-        return False
     return True
 
 

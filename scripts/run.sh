@@ -7,6 +7,7 @@ HOST=${HOST:-127.0.0.1}
 PORT=${PORT:-8000}
 mkdir -p var
 
+$PY -m segweb.database  # creates the PostgreSQL database when DATABASE_URL names a new one
 $PY manage.py migrate --noinput -v0
 $PY manage.py collectstatic --noinput -v0
 $PY manage.py create_demo_users
