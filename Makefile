@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed
 export DEBUG ?= 1
 export SECRET_KEY ?= insecure-local-development-key
 
-.PHONY: install run test bench lint fmt worker beat demo clean
+.PHONY: install requirements run test bench lint fmt worker beat demo clean
 
 install: $(STAMP)
 
@@ -16,7 +16,17 @@ $(STAMP): requirements.txt requirements-dev.txt
 	@test -x $(PY) || "$$(scripts/find_python.sh)" -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -r requirements-dev.txt
+	@# The checkout on the venv's path: pytest loads tests.postgres_plugin before anything else.
+	@$(PY) -c 'import pathlib, sysconfig; pathlib.Path(sysconfig.get_path("purelib"), "segweb-checkout.pth").write_text(str(pathlib.Path.cwd()) + "\n")'
 	@touch $(STAMP)
+
+# Re-pin requirements*.txt from the short lists in requirements*.in (existing pins are kept
+# where they still fit; add --upgrade to UV_ARGS to move everything to the latest releases).
+requirements: install
+	$(BIN)/uv pip compile --quiet --no-header --python-version 3.12 $(UV_ARGS) requirements.in -o requirements.txt
+	sed -i '1i # Generated from requirements.in by `make requirements` (uv pip compile); do not edit by hand.' requirements.txt
+	$(BIN)/uv pip compile --quiet --no-header --python-version 3.12 $(UV_ARGS) requirements-dev.in -o requirements-dev.txt
+	sed -i '1i # Generated from requirements-dev.in by `make requirements` (uv pip compile); do not edit by hand.\n-r requirements.txt' requirements-dev.txt
 
 run: install
 	@bash scripts/run.sh
@@ -41,5 +51,7 @@ worker: install
 beat: install
 	$(BIN)/celery -A segweb beat --loglevel=INFO
 
+# Removes everything make run made, the embedded database included.
 clean:
-	rm -rf var/segweb.sqlite3* var/broker var/staticfiles var/uploads
+	@test ! -d var/postgres || $(PY) -m segweb.local_postgres stop var/postgres
+	rm -rf var/postgres var/broker var/staticfiles var/uploads

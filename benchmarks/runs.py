@@ -1,9 +1,9 @@
 """Segmentation speed: generated exports of 25,000 and 250,000 customers, imported, then segmented.
 
-    python -m benchmarks.runs --database sqlite|postgres [--customers 25000 250000]
+    python -m benchmarks.runs --server embedded|local [--customers 25000 250000]
 
-SQLite runs in a temporary file; PostgreSQL uses $BENCH_POSTGRES_URL (created when missing,
-its tables emptied first) and is skipped when the server does not answer. Each run executes
+The servers are those of benchmarks.imports (a fresh embedded one, or $BENCH_POSTGRES_URL,
+its tables emptied first, skipped when it does not answer). Each run executes
 synchronously in a fresh child process, so the peak memory printed is the run's own
 (imports included: Django, pandas, scikit-learn).
 """
@@ -19,7 +19,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from benchmarks.imports import _configure, _setup_django
+from benchmarks.imports import SERVERS, _setup_django, configure, label
 
 SIZES = (25_000, 250_000)
 # Children before parents, so plain DELETEs need no cascade.
@@ -38,7 +38,7 @@ TABLES = (
 
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--database", choices=["sqlite", "postgres"], required=True)
+    parser.add_argument("--server", choices=SERVERS, required=True)
     parser.add_argument("--customers", type=int, nargs="+", default=list(SIZES))
     parser.add_argument("--run-only", action="store_true", help=argparse.SUPPRESS)
     options = parser.parse_args(argv)
@@ -46,12 +46,12 @@ def main(argv: list[str]) -> int:
         _setup_django()
         return segment_and_report()
     with tempfile.TemporaryDirectory(prefix="segweb-bench-") as folder:
-        if not _configure(options.database, Path(folder)):
+        if not configure(options.server, Path(folder)):
             return 0
         _setup_django()
         for customers in options.customers:
             load_orders(Path(folder), customers)
-            command = ["-m", "benchmarks.runs", "--database", options.database, "--run-only"]
+            command = ["-m", "benchmarks.runs", "--server", options.server, "--run-only"]
             child = subprocess.run([sys.executable, *command], env=os.environ.copy(), check=False)
             if child.returncode:
                 return child.returncode
@@ -59,8 +59,6 @@ def main(argv: list[str]) -> int:
 
 
 def load_orders(folder: Path, customers: int) -> None:
-    from django.db import connection
-
     from segments import demo
     from segments.services.imports import import_file
 
@@ -70,15 +68,13 @@ def load_orders(folder: Path, customers: int) -> None:
     demo.write_orders_csv(demo.generate_orders(customers, seed=1).lines, path)
     data_import = import_file(path)
     print(
-        f"{connection.vendor}: {customers:,} customers: {data_import.lines_imported:,} lines "
+        f"{label()}: {customers:,} customers: {data_import.lines_imported:,} lines "
         f"generated and imported in {time.perf_counter() - started:.1f} s ({data_import.status})",
         flush=True,
     )
 
 
 def segment_and_report() -> int:
-    from django.db import connection
-
     from segments.models import SegmentationRun
     from segments.services import runs
 
@@ -89,7 +85,7 @@ def segment_and_report() -> int:
     stages = ", ".join(f"{stage} {seconds:.2f} s" for stage, seconds in run.stage_seconds.items())
     peak_mb = peak_memory_mb()
     print(
-        f"{connection.vendor}: run {run.status}: {run.customers_used:,} customers, "
+        f"{label()}: run {run.status}: {run.customers_used:,} customers, "
         f"k={run.chosen_k}: {stages}; total {total:.2f} s; peak memory {peak_mb:.0f} MB",
         flush=True,
     )

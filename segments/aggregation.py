@@ -1,8 +1,11 @@
 """Customer features computed by the database, with the same numbers as segments.features.
 
 One aggregation query (per order, then per customer) runs where the order lines are, so a run
-never pulls every line into Python. The SQL is plain enough for PostgreSQL and SQLite alike;
-on PostgreSQL the result travels as CSV through COPY, which is much faster than fetching rows.
+never pulls every line into Python.
+
+PostgreSQL-specific: the result travels as CSV through COPY TO STDOUT (much faster than
+fetching rows), the query uses FILTER and LEAST, and SET LOCAL work_mem gives its hash
+aggregates room.
 """
 
 from __future__ import annotations
@@ -62,10 +65,9 @@ WITH per_order AS (
 ),
 per_customer AS (
     SELECT customer_id,
-           SUM(CASE WHEN units > 0 THEN 1 ELSE 0 END) AS order_count,
-           SUM(CASE WHEN units <= 0 THEN 0.0
-                    WHEN units_returned >= units THEN 1.0
-                    ELSE CAST(units_returned AS DOUBLE PRECISION) / units END) AS rate_sum,
+           COUNT(*) FILTER (WHERE units > 0) AS order_count,
+           COALESCE(SUM(LEAST(1.0, units_returned::double precision / units))
+                    FILTER (WHERE units > 0), 0.0) AS rate_sum,
            SUM(sales) AS sales,
            MAX(last_order_day) AS last_order_day,
            SUM(lines) AS lines, MIN(first_day) AS first_day, MAX(last_day) AS last_day
@@ -86,8 +88,8 @@ SELECT p.customer_id, COALESCE(t.products_ordered, 0), p.rate_sum, p.order_count
 FROM per_customer AS p
 LEFT JOIN product_types AS t ON t.customer_id = p.customer_id
 """
-# The hash aggregates need room: with the default 4 MB they spill to disk (PostgreSQL only).
-POSTGRES_WORK_MEM = "256MB"
+# The hash aggregates need room: with the default 4 MB they spill to disk.
+WORK_MEM = "256MB"
 
 
 @dataclass(frozen=True)
@@ -153,14 +155,10 @@ def _fetch_aggregates() -> pd.DataFrame:
         f"SELECT id, external_id FROM {connection.ops.quote_name(Customer._meta.db_table)}"
     )
     with transaction.atomic():
-        if connection.vendor == "postgresql":
-            with connection.cursor() as cursor:
-                cursor.execute(f"SET LOCAL work_mem = '{POSTGRES_WORK_MEM}'")
-            frame = _copy_to_frame(sql, list(RESULT_COLUMNS), na_column="last_order_day")
-            customers = _copy_to_frame(customers_sql, ["customer_pk", "customer_id"])
-        else:
-            frame = _fetch_frame(sql, list(RESULT_COLUMNS))
-            customers = _fetch_frame(customers_sql, ["customer_pk", "customer_id"])
+        with connection.cursor() as cursor:
+            cursor.execute(f"SET LOCAL work_mem = '{WORK_MEM}'")
+        frame = _copy_to_frame(sql, list(RESULT_COLUMNS), na_column="last_order_day")
+        customers = _copy_to_frame(customers_sql, ["customer_pk", "customer_id"])
     # The external ids join here rather than in SQL: a hash lookup on sorted keys is cheaper.
     customers = customers.sort_values("customer_pk", ignore_index=True)
     positions = np.searchsorted(
@@ -172,12 +170,6 @@ def _fetch_aggregates() -> pd.DataFrame:
     frame["sales"] = frame["sales"].astype(float)
     frame["rate_sum"] = frame["rate_sum"].astype(float)
     return frame
-
-
-def _fetch_frame(sql: str, columns: list[str]) -> pd.DataFrame:
-    with connection.cursor() as cursor:
-        cursor.execute(sql)
-        return pd.DataFrame.from_records(cursor.fetchall(), columns=columns)
 
 
 def _copy_to_frame(sql: str, columns: list[str], na_column: str | None = None) -> pd.DataFrame:

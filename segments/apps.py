@@ -7,3 +7,10 @@ class SegmentsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "segments"
     verbose_name = "Customer segments"
+
+    def ready(self) -> None:
+        from django.db.backends.signals import connection_created
+
+        from segweb.database import refuse_unsupported_server
+
+        connection_created.connect(refuse_unsupported_server, dispatch_uid="segweb-pg-version")

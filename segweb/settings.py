@@ -1,8 +1,8 @@
 """segweb settings: one module, configured from environment variables.
 
 Every variable is listed in .env.example. Defaults run the product on one machine with no
-servers: a SQLite file and Celery's filesystem broker. With DEBUG off, SECRET_KEY and
-ALLOWED_HOSTS must be set.
+servers to install: the embedded PostgreSQL that `make run` starts and Celery's filesystem
+broker. With DEBUG off, SECRET_KEY, ALLOWED_HOSTS and DATABASE_URL must be set.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ import dj_database_url
 import plotly
 from django.core.exceptions import ImproperlyConfigured
 
+from segweb import local_postgres
 from segweb.env import env_bool, env_int, env_list, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -73,20 +74,23 @@ TEMPLATES = [
     },
 ]
 
+# PostgreSQL only. Without DATABASE_URL (local development), the embedded server that
+# `make run` starts in var/postgres (segweb.local_postgres).
+DATABASE_URL = env_str("DATABASE_URL")
+if not DEBUG and not DATABASE_URL:
+    raise ImproperlyConfigured("DATABASE_URL must be set when DEBUG is off (see .env.example).")
 DATABASES = {
     "default": dj_database_url.parse(
-        env_str("DATABASE_URL") or f"sqlite:///{VAR_DIR / 'segweb.sqlite3'}",
+        DATABASE_URL or local_postgres.database_url(VAR_DIR / "postgres"),
         conn_max_age=env_int("DATABASE_CONN_MAX_AGE", 60),
+        conn_health_checks=True,
     )
 }
-if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    # The web server and the worker share the file: WAL lets them read while the other writes.
-    DATABASES["default"]["CONN_MAX_AGE"] = 0
-    DATABASES["default"]["OPTIONS"] = {
-        "timeout": 30,
-        "transaction_mode": "IMMEDIATE",
-        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
-    }
+if DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
+    raise ImproperlyConfigured(
+        "DATABASE_URL must name a PostgreSQL server (postgres://user:password@host:5432/name): "
+        "segweb runs on PostgreSQL 15 or newer only."
+    )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [

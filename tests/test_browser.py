@@ -77,10 +77,10 @@ def browser(chromium: str, live_server, monkeypatch) -> Iterator[BrowserSession]
 
 @pytest.fixture
 def background_tasks(request, settings, tmp_path: Path) -> Iterator[None]:
-    """The live server's uploads and runs: a real worker process, or eager mode on SQLite.
+    """The live server's uploads and runs: a real worker process on Redis, else eager mode.
 
-    An in-memory SQLite test database cannot be shared with another process. Uploads go to
-    tmp_path (the worker gets it as SEGWEB_VAR_DIR), not to the developer's var/ folder.
+    Uploads go to tmp_path (the worker gets it as SEGWEB_VAR_DIR), not to the developer's
+    var/ folder.
     """
     var_dir = tmp_path / "var"
     settings.MEDIA_ROOT = var_dir / "uploads"

@@ -10,14 +10,18 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def start_django(**env: str) -> subprocess.CompletedProcess:
+def start_django(
+    code: str = "import django; django.setup()", **env: str
+) -> subprocess.CompletedProcess:
+    """Settings in a fresh process; an empty value removes the variable."""
     clean = {
         k: v for k, v in os.environ.items() if k not in {"DEBUG", "SECRET_KEY", "ALLOWED_HOSTS"}
     }
+    merged = {**clean, "DJANGO_SETTINGS_MODULE": "segweb.settings", **env}
     return subprocess.run(
-        [sys.executable, "-c", "import django; django.setup()"],
+        [sys.executable, "-c", code],
         cwd=ROOT,
-        env={**clean, "DJANGO_SETTINGS_MODULE": "segweb.settings", **env},
+        env={name: value for name, value in merged.items() if value},
         capture_output=True,
         text=True,
         timeout=60,
@@ -30,6 +34,11 @@ def start_django(**env: str) -> subprocess.CompletedProcess:
         ({"DEBUG": "0", "ALLOWED_HOSTS": "example.com"}, "SECRET_KEY must be set"),
         ({"DEBUG": "0", "SECRET_KEY": "x" * 50}, "ALLOWED_HOSTS must be set"),
         ({"DEBUG": "maybe"}, "DEBUG='maybe' is not a boolean"),
+        (
+            {"DEBUG": "0", "SECRET_KEY": "x" * 50, "ALLOWED_HOSTS": "a.b", "DATABASE_URL": ""},
+            "DATABASE_URL must be set",
+        ),
+        ({"DEBUG": "1", "DATABASE_URL": "sqlite:///var/x.sqlite3"}, "runs on PostgreSQL 15"),
     ],
 )
 def test_settings_bad_config_stops_start_with_message(env: dict[str, str], message: str) -> None:
@@ -45,6 +54,12 @@ def test_settings_debug_off_with_required_values_starts() -> None:
 
 def test_settings_debug_on_starts_without_secret() -> None:
     assert start_django(DEBUG="1").returncode == 0
+
+
+def test_settings_debug_on_without_database_url_uses_the_embedded_server() -> None:
+    code = "from django.conf import settings; print(settings.DATABASES['default']['HOST'])"
+    result = start_django(code, DEBUG="1", DATABASE_URL="", SEGWEB_VAR_DIR="/srv/segweb-var")
+    assert result.stdout.strip() == "/srv/segweb-var/postgres", result.stderr
 
 
 def test_settings_https_deployment_passes_deploy_check() -> None:

@@ -198,11 +198,9 @@ def _progress_reporter(import_id: int):
     """Progress writes from inside the import's transaction.
 
     They must be visible before it commits, so they go through a connection of their own
-    (a short-lived thread). SQLite allows one writer at a time: there, a second connection
-    would wait for the import's own lock, so progress waits for the end instead.
-    Call it before entering the import's transaction.
+    (a short-lived thread). Call it before entering the import's transaction.
     """
-    if connection.vendor != "postgresql" or connection.in_atomic_block:
+    if connection.in_atomic_block:
         # Inside a caller's transaction the row may be locked by it: no second connection.
         return lambda percent: None
 

@@ -1,7 +1,7 @@
 """Writing a run's results: its segments and one assignment per customer, fast.
 
-PostgreSQL receives the assignments through COPY (CSV made by pyarrow, in batches, so memory
-stays flat); SQLite through executemany in batches. The caller holds the transaction.
+The assignments travel through PostgreSQL's COPY FROM STDIN (CSV made by pyarrow, in batches,
+so memory stays flat). The caller holds the transaction.
 """
 
 from __future__ import annotations
@@ -73,13 +73,6 @@ def assignment_rows(
 
 
 def write_assignments(rows: AssignmentRows) -> None:
-    if connection.vendor == "postgresql":
-        _copy_assignments(rows)
-    else:
-        _insert_assignments(rows)
-
-
-def _copy_assignments(rows: AssignmentRows) -> None:
     table = connection.ops.quote_name(Assignment._meta.db_table)
     sql = f"COPY {table} ({', '.join(ASSIGNMENT_COLUMNS)}) FROM STDIN (FORMAT csv)"
     options = pa_csv.WriteOptions(include_header=False)
@@ -89,12 +82,3 @@ def _copy_assignments(rows: AssignmentRows) -> None:
             pa_csv.write_csv(pa.table(rows.batch(start, start + BATCH_ROWS)), buffer, options)
             copy.write(buffer.getbuffer())
 
-
-def _insert_assignments(rows: AssignmentRows) -> None:
-    table = connection.ops.quote_name(Assignment._meta.db_table)
-    placeholders = ", ".join(["%s"] * len(ASSIGNMENT_COLUMNS))
-    sql = f"INSERT INTO {table} ({', '.join(ASSIGNMENT_COLUMNS)}) VALUES ({placeholders})"
-    with connection.cursor() as cursor:
-        for start in range(0, len(rows), BATCH_ROWS):
-            batch = rows.batch(start, start + BATCH_ROWS)
-            cursor.executemany(sql, list(zip(*(v.tolist() for v in batch.values()), strict=True)))
