@@ -77,6 +77,51 @@ def write_orders_csv(lines: pd.DataFrame, path: str | Path) -> None:
     lines.to_csv(path, index=False)
 
 
+def generate_customers(groups: pd.DataFrame, seed: int = 1) -> pd.DataFrame:
+    """Shopify's customer export for the demo customers: names, example.com emails, fictional
+    phone numbers in national format (parsed with the country), and marketing consent.
+
+    About 8% have no email, 70% accept email marketing, a quarter accept SMS (of those with a
+    phone), so a demo list shows members left out for want of contact or consent.
+    """
+    rng = np.random.default_rng(seed + 7)
+    n = len(groups)
+    first = FIRST_NAMES[rng.integers(len(FIRST_NAMES), size=n)]
+    last = LAST_NAMES[rng.integers(len(LAST_NAMES), size=n)]
+    ids = groups["customer_id"].astype(str).to_numpy()
+    handles = pd.Series(first).str.lower() + "." + pd.Series(last).str.lower()
+    ascii_handles = handles.str.normalize("NFKD").str.encode("ascii", "ignore").str.decode("ascii")
+    emails = (ascii_handles + "." + pd.Series(ids).str[-6:] + "@example.com").to_numpy()
+    has_email = rng.random(n) >= 0.08
+    country_index = rng.choice(len(DEMO_COUNTRIES), n, p=[c[2] for c in DEMO_COUNTRIES])
+    phones = _demo_phones(rng, country_index)
+    has_phone = rng.random(n) < 0.6
+    return pd.DataFrame(
+        {
+            "Customer ID": "'" + pd.Series(ids),
+            "First Name": first,
+            "Last Name": last,
+            "Email": np.where(has_email, emails, ""),
+            "Accepts Email Marketing": np.where(has_email & (rng.random(n) < 0.76), "yes", "no"),
+            "Default Address Country Code": [DEMO_COUNTRIES[i][0] for i in country_index],
+            "Phone": np.where(has_phone, phones, ""),
+            "Accepts SMS Marketing": np.where(has_phone & (rng.random(n) < 0.4), "yes", "no"),
+            "Total Spent": "",
+            "Total Orders": "",
+            "Tags": "",
+        }
+    )
+
+
+def _demo_phones(rng: np.random.Generator, country_index: np.ndarray) -> np.ndarray:
+    """Numbers from ranges that libphonenumber accepts and no one is reached on."""
+    digits = rng.integers(0, 100, size=len(country_index))
+    return np.array(
+        [DEMO_COUNTRIES[c][1].format(d) for c, d in zip(country_index, digits, strict=True)],
+        dtype=object,
+    )
+
+
 def _catalogue(rng: np.random.Generator) -> dict[str, np.ndarray]:
     """TITLES titles in PRODUCT_TYPES types, 1-4 variants each, variant prices 40-160."""
     title_type = np.concatenate(
@@ -236,3 +281,18 @@ def _letters(index: int) -> str:
 
 TITLE_NAMES = np.array([f"Product {_letters(index)}" for index in range(TITLES)], dtype=object)
 TYPE_NAMES = np.array([f"Product Type {index + 1}" for index in range(PRODUCT_TYPES)], dtype=object)
+FIRST_NAMES = np.array(
+    ["Ada", "Noor", "Jonas", "Amélie", "Kenji", "Sofia", "Liam", "Zoë", "Mateo", "Inès",
+     "Oskar", "Priya", "Chloé", "Tomás", "Hana", "Lukas"], dtype=object,
+)  # fmt: skip
+LAST_NAMES = np.array(
+    ["Lovelace", "Haddad", "Berg", "Durand", "Sato", "Rossi", "Walsh", "Müller", "García",
+     "Silva", "Novak", "Patel", "O'Brien", "Nguyen"], dtype=object,
+)  # fmt: skip
+# (country, national number pattern, share): libphonenumber's example ranges.
+DEMO_COUNTRIES = (
+    ("GB", "07400 1234{:02d}", 0.4),
+    ("US", "(201) 555-01{:02d}", 0.3),
+    ("DE", "0151 234500{:02d}", 0.15),
+    ("FR", "06 12 34 56{:02d}", 0.15),
+)

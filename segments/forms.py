@@ -11,9 +11,11 @@ from django.template.defaultfilters import filesizeformat
 from django_celery_beat import validators as cron
 from django_celery_beat.models import PeriodicTask
 
-from segments import roles
+from segments import campaigns, roles
 from segments.clustering import MAX_K
-from segments.models import DataImport, SegmentationRun
+from segments.exports import ListRequest
+from segments.importers.detect import AUTO, KINDS
+from segments.models import DataImport, Segment, SegmentationRun
 from segments.selectors import DEFAULT_MEMBER_SORT, MEMBER_SORTS
 from segments.services.users import UserSpec, role_of
 
@@ -67,11 +69,25 @@ class StrategyNotesForm(forms.Form):
     )
 
 
-class ImportForm(forms.Form):
-    FORMAT_CHOICES = [("auto", "Detect automatically"), *DataImport.Format.choices]
+def format_choices() -> list[tuple[str, object]]:
+    """Automatic detection, then the formats grouped by kind (order lines, customer contacts)."""
+    labels = dict(DataImport.Format.choices)
+    groups = [
+        (DataImport.Kind(kind).label, [(name, labels[name]) for name in names])
+        for kind, names in KINDS.items()
+    ]
+    return [(AUTO, "Detect automatically"), *groups]
 
-    file = forms.FileField(label="Order export (CSV, Excel or Parquet)")
-    requested_format = forms.ChoiceField(label="Format", choices=FORMAT_CHOICES, initial="auto")
+
+class ImportForm(forms.Form):
+    FORMAT_CHOICES = format_choices()
+
+    file = forms.FileField(
+        label="Order lines or customer contacts (CSV, Excel or Parquet)",
+        help_text="A sales export of order lines, or a customer export with marketing consent "
+        "(Shopify's or a generic contacts file); the header says which.",
+    )
+    requested_format = forms.ChoiceField(label="Format", choices=FORMAT_CHOICES, initial=AUTO)
 
     def clean_file(self) -> object:
         upload = self.cleaned_data["file"]
@@ -241,3 +257,70 @@ def initial_from_user(user: AbstractUser) -> dict:
         "role": role_of(user) or "",
         "is_active": user.is_active,
     }
+
+
+class ExportForm(forms.Form):
+    """A campaign list's options; on a run's page also which of its segments."""
+
+    preset = forms.ChoiceField(
+        label="Format",
+        choices=[(preset.name, preset.label) for preset in campaigns.PRESETS.values()],
+        initial=campaigns.DEFAULT_PRESET,
+        required=False,
+    )
+    hash_ids = forms.BooleanField(
+        label="Hash identifiers (SHA-256)",
+        required=False,
+        help_text="Meta and Google accept hashed emails, phones and names.",
+    )
+    holdout_percent = forms.IntegerField(
+        label="Holdout (%)",
+        min_value=0,
+        max_value=campaigns.MAX_HOLDOUT_PERCENT,
+        initial=0,
+        required=False,
+        help_text="A random share of each segment kept out of the list as a control group.",
+    )
+    include_without_consent = forms.BooleanField(
+        label="Include members without marketing consent",
+        required=False,
+        help_text="Only for lists your legal basis allows without consent.",
+    )
+    segments = forms.ModelMultipleChoiceField(
+        queryset=Segment.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="None ticked: every segment.",
+    )
+
+    def __init__(self, *args, run: SegmentationRun, with_contacts: bool, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.run = run
+        self.with_contacts = with_contacts
+        self.fields["segments"].queryset = run.segments.order_by("index")
+        self.fields["segments"].label_from_instance = lambda s: f"{s.number}. {s.display_name}"
+
+    def clean_preset(self) -> str:
+        # The dashboard's one-click export posts no options: that is the analyst list.
+        return self.cleaned_data["preset"] or campaigns.DEFAULT_PRESET
+
+    def clean(self) -> dict:
+        data = super().clean()
+        preset = campaigns.PRESETS.get(data.get("preset", ""))
+        if preset and data.get("hash_ids") and not preset.hashable:
+            self.add_error("hash_ids", "Only the Meta and Google lists can be hashed.")
+        if preset and not self.with_contacts and preset.name != campaigns.DEFAULT_PRESET:
+            self.add_error("preset", "Your role exports customer ids only: use the analyst list.")
+        return data
+
+    def list_request(self, segments: tuple[Segment, ...] | None = None) -> ListRequest:
+        data = self.cleaned_data
+        return ListRequest(
+            run=self.run,
+            segments=segments if segments is not None else tuple(data["segments"]),
+            preset=data["preset"],
+            hash_ids=data["hash_ids"],
+            holdout_percent=data["holdout_percent"] or 0,
+            include_without_consent=data["include_without_consent"],
+            with_contacts=self.with_contacts,
+        )

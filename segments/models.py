@@ -14,12 +14,32 @@ class Customer(models.Model):
     first_order_day = models.DateField(null=True, blank=True)
     last_order_day = models.DateField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    # Contact details and marketing consent, from the shop's customer export (the later wins).
+    # Database defaults too: the order import inserts customers with plain SQL.
+    email = models.CharField(max_length=254, blank=True, db_default="")  # validated, lower case
+    first_name = models.CharField(max_length=150, blank=True, db_default="")
+    last_name = models.CharField(max_length=150, blank=True, db_default="")
+    phone = models.CharField(max_length=20, blank=True, db_default="")  # E.164
+    country = models.CharField(max_length=2, blank=True, db_default="")  # ISO 3166-1 alpha-2
+    accepts_email_marketing = models.BooleanField(db_default=False)
+    accepts_sms_marketing = models.BooleanField(db_default=False)
+    contact_import = models.ForeignKey(
+        "DataImport", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
 
     class Meta:
         ordering = ["external_id"]
 
     def __str__(self) -> str:
         return self.external_id
+
+    @property
+    def reachable_by_email(self) -> bool:
+        return bool(self.email) and self.accepts_email_marketing
+
+    @property
+    def reachable_by_sms(self) -> bool:
+        return bool(self.phone) and self.accepts_sms_marketing
 
 
 class Order(models.Model):
@@ -42,10 +62,16 @@ class DataImport(models.Model):
         REFUSED = "refused", "Refused"
         FAILED = "failed", "Failed"
 
+    class Kind(models.TextChoices):
+        ORDERS = "orders", "Order lines"
+        CONTACTS = "contacts", "Customer contacts"
+
     class Format(models.TextChoices):
         SHOPIFY = "shopify", "Shopify sales by product variant"
         ONLINE_RETAIL = "online-retail", "UCI Online Retail"
         GENERIC = "generic", "Generic order lines"
+        SHOPIFY_CUSTOMERS = "shopify-customers", "Shopify customer export"
+        GENERIC_CUSTOMERS = "generic-customers", "Generic customer contacts"
 
     uploaded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
@@ -57,6 +83,7 @@ class DataImport(models.Model):
     file = models.FileField(upload_to="imports/%Y/%m/", blank=True)
     file_size = models.BigIntegerField(default=0)
     sha256 = models.CharField(max_length=64, blank=True)
+    kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.ORDERS)
     requested_format = models.CharField(max_length=20, default="auto")
     detected_format = models.CharField(max_length=20, choices=Format.choices, blank=True)
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.PENDING)
@@ -70,6 +97,10 @@ class DataImport(models.Model):
     customers_created = models.PositiveIntegerField(default=0)
     orders_created = models.PositiveIntegerField(default=0)
     unmatched_returns = models.PositiveIntegerField(default=0)
+    # Contact imports: customers whose details changed, ids with no orders yet, consent changes.
+    contacts_updated = models.PositiveIntegerField(default=0)
+    customers_without_orders = models.PositiveIntegerField(default=0)
+    consent_changes = models.PositiveIntegerField(default=0)
     # First problems as {"row", "column", "value", "reason"}; errors_total counts them all.
     errors = models.JSONField(default=list, blank=True)
     errors_total = models.PositiveIntegerField(default=0)
@@ -256,6 +287,11 @@ class Segment(models.Model):
     def display_name(self) -> str:
         return self.custom_name or self.name
 
+    @property
+    def number(self) -> int:
+        """The segment's number on the pages and in exported files: 1 = lowest spending."""
+        return self.index + 1
+
 
 class StrategyNoteRevision(models.Model):
     segment = models.ForeignKey(Segment, on_delete=models.CASCADE, related_name="note_revisions")
@@ -306,6 +342,30 @@ class Assignment(models.Model):
         return f"{self.customer_id} in {self.segment_id}"
 
 
+class ConsentChange(models.Model):
+    """A customer's marketing consent on one channel as an import set it (append-only history)."""
+
+    class Channel(models.TextChoices):
+        EMAIL = "email", "Email"
+        SMS = "sms", "SMS"
+
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="consents")
+    data_import = models.ForeignKey(
+        DataImport, null=True, on_delete=models.SET_NULL, related_name="consent_changes_made"
+    )
+    changed_at = models.DateTimeField(auto_now_add=True)
+    channel = models.CharField(max_length=5, choices=Channel.choices)
+    accepts = models.BooleanField()
+
+    class Meta:
+        ordering = ["-changed_at", "-id"]
+        indexes = [models.Index(fields=["customer", "-changed_at"])]
+
+    def __str__(self) -> str:
+        verb = "accepts" if self.accepts else "declines"
+        return f"{self.customer_id} {verb} {self.channel} from {self.changed_at:%Y-%m-%d}"
+
+
 class ExportRecord(models.Model):
     user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -313,7 +373,17 @@ class ExportRecord(models.Model):
     segment = models.ForeignKey(
         Segment, null=True, blank=True, on_delete=models.SET_NULL, related_name="exports"
     )
+    # The segments' numbers as the pages show them; empty = every segment of the run.
+    segment_indexes = models.JSONField(default=list, blank=True)
+    preset = models.CharField(max_length=20, default="analyst")
+    hashed = models.BooleanField(default=False)
+    with_contacts = models.BooleanField(default=True)
+    include_without_consent = models.BooleanField(default=False)
+    holdout_percent = models.PositiveSmallIntegerField(default=0)
     rows = models.PositiveIntegerField(default=0)
+    holdout_rows = models.PositiveIntegerField(default=0)
+    left_out_no_contact = models.PositiveIntegerField(default=0)
+    left_out_no_consent = models.PositiveIntegerField(default=0)
 
     class Meta:
         ordering = ["-created_at"]

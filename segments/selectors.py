@@ -7,16 +7,18 @@ never count a whole run: a segment's size is already stored on the segment.
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 import pandas as pd
 from django.core.paginator import Page, Paginator
-from django.db.models import Q, QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.db.models.functions import Mod
 from django_celery_beat.models import PeriodicTask
 
 from segments.models import (
     Assignment,
+    ConsentChange,
     Customer,
     DataImport,
     ExportRecord,
@@ -34,6 +36,21 @@ EXPORTS_PER_PAGE = 50
 SEARCH_LIMIT = 1000
 SAMPLE_POINTS = 5000
 FEATURES = ("products_ordered", "average_return_rate", "total_spending")
+CONTACT_FIELDS = (
+    "email",
+    "phone",
+    "first_name",
+    "last_name",
+    "country",
+    "accepts_email_marketing",
+    "accepts_sms_marketing",
+)
+EXPORT_FIELDS = (
+    "customer__external_id",
+    "segment_id",
+    *FEATURES,
+    *(f"customer__{name}" for name in CONTACT_FIELDS),
+)
 # The sort keys a members table accepts, mapped to an indexed order with a stable tie-break.
 MEMBER_SORTS = {
     "customer": ("customer__external_id",),
@@ -54,6 +71,22 @@ def active_run() -> SegmentationRun | None:
 
 def run_segments(run: SegmentationRun) -> list[Segment]:
     return list(run.segments.select_related("matched_from").order_by("index"))
+
+
+def segments_with_reach(run: SegmentationRun) -> list[Segment]:
+    """The run's segments, each with how many members email and SMS can reach.
+
+    One grouped query over the run's assignments joined to their customers: reachable means
+    a contact to write to and consent to use it (as Customer.reachable_by_email/_sms).
+    """
+    customer = "assignments__customer__"
+    by_email = Q(**{f"{customer}accepts_email_marketing": True}) & ~Q(**{f"{customer}email": ""})
+    by_sms = Q(**{f"{customer}accepts_sms_marketing": True}) & ~Q(**{f"{customer}phone": ""})
+    segments = run.segments.select_related("matched_from").annotate(
+        reachable_by_email=Count("assignments", filter=by_email),
+        reachable_by_sms=Count("assignments", filter=by_sms),
+    )
+    return list(segments.order_by("index"))
 
 
 def runs_page(page_number: str | int | None) -> Page:
@@ -189,7 +222,7 @@ def segment_members(
 
 
 def get_customer(customer_id: int) -> Customer | None:
-    return Customer.objects.filter(pk=customer_id).first()
+    return Customer.objects.select_related("contact_import").filter(pk=customer_id).first()
 
 
 def find_customers(query: str, limit: int = 50) -> list[Customer]:
@@ -210,6 +243,12 @@ def customer_assignments(customer: Customer) -> list[Assignment]:
     """The customer's segment in every run, newest run first."""
     assignments = Assignment.objects.filter(customer=customer).select_related("run", "segment")
     return list(assignments.order_by("-run__created_at", "-run_id"))
+
+
+def customer_consent_changes(customer: Customer, limit: int = 100) -> list[ConsentChange]:
+    """The customer's consent history, newest first, with the imports that set it."""
+    changes = ConsentChange.objects.filter(customer=customer).select_related("data_import")
+    return list(changes.order_by("-changed_at", "-id")[:limit])
 
 
 def imports_page(page_number: str | int | None) -> Page:
@@ -238,7 +277,13 @@ def get_schedule(task_id: int) -> PeriodicTask | None:
     return schedules().filter(pk=task_id).first()
 
 
-def export_rows(run: SegmentationRun, segment: Segment | None = None) -> QuerySet:
-    """The values an export writes, in a stable order, for `.iterator()`."""
-    assignments = Assignment.objects.filter(Q(run=run) & (Q(segment=segment) if segment else Q()))
-    return assignments.order_by("id").values_list("customer__external_id", "segment_id", *FEATURES)
+def export_rows(run: SegmentationRun, segments: Iterable[Segment] = ()) -> QuerySet:
+    """The values an export writes (EXPORT_FIELDS), in a stable order, for `.iterator()`.
+
+    No segments means every segment of the run.
+    """
+    chosen = [segment.pk for segment in segments]
+    assignments = Assignment.objects.filter(
+        Q(run=run) & (Q(segment_id__in=chosen) if chosen else Q())
+    )
+    return assignments.order_by("id").values_list(*EXPORT_FIELDS)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 
 from django.contrib import messages
 from django.contrib.auth import get_user_model, update_session_auth_hash
@@ -14,7 +14,9 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from segments import charts, exports, roles, selectors
+from segments.exports import ListRequest
 from segments.forms import (
+    ExportForm,
     ImportForm,
     MemberQueryForm,
     RunRequestForm,
@@ -54,7 +56,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     run = selectors.current_run()
     context = {
         "run": run,
-        "segments": selectors.run_segments(run) if run else [],
+        "segments": selectors.segments_with_reach(run) if run else [],
         "active_run": selectors.active_run(),
     }
     return render(request, "segments/dashboard.html", context)
@@ -125,6 +127,7 @@ def run_detail(request: HttpRequest, run_id: int) -> HttpResponse:
         "changes": selectors.run_changes(run, segments),
         "charts": run_chart_fragments(run, segments) if succeeded and segments else {},
         "stage_seconds": sorted((run.stage_seconds or {}).items(), key=lambda item: -item[1]),
+        "export_form": export_form(request, run) if succeeded else None,
     }
     return render(request, "segments/run_detail.html", context)
 
@@ -175,6 +178,7 @@ def render_segment(
             initial={"text": segment.strategy_notes, "custom_name": segment.custom_name}
         ),
         "revisions": segment.note_revisions.select_related("author")[:50],
+        "export_form": export_form(request, segment.run),
     }
     return render(request, "segments/segment_detail.html", context)
 
@@ -201,27 +205,51 @@ def segment_notes(request: HttpRequest, segment_id: int) -> HttpResponse:
     return redirect(reverse("segments:segment-detail", args=[segment.pk]) + "#strategy-notes")
 
 
-def csv_response(lines: Iterator[str], filename: str) -> StreamingHttpResponse:
-    response = StreamingHttpResponse(lines, content_type="text/csv; charset=utf-8")
+def export_form(request: HttpRequest, run: SegmentationRun) -> ExportForm:
+    data = request.POST if request.method == "POST" else None
+    return ExportForm(data, run=run, with_contacts=exports.may_export_contacts(request.user))
+
+
+def list_response(list_request: ListRequest, user) -> StreamingHttpResponse:
+    """The list as a CSV file, or with a holdout as a ZIP of the list and its control file."""
+    zipped = bool(list_request.holdout_percent)
+    response = StreamingHttpResponse(
+        exports.stream_list(list_request, user),
+        content_type="application/zip" if zipped else "text/csv; charset=utf-8",
+    )
+    filename = list_request.filename(suffix=".zip" if zipped else ".csv")
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
 
 
-@role_required(roles.EXPORT_LISTS)
-@require_POST
-def segment_export(request: HttpRequest, segment_id: int) -> StreamingHttpResponse:
-    segment = get_object_or_404(Segment.objects.select_related("run"), pk=segment_id)
-    lines = exports.stream_export(segment.run, segment, request.user)
-    return csv_response(lines, exports.export_filename(segment.run, segment))
+def refuse_export(request: HttpRequest, form: ExportForm, back: str) -> HttpResponse:
+    errors = "; ".join(message for messages_ in form.errors.values() for message in messages_)
+    messages.error(request, f"Nothing exported: {errors}")
+    return redirect(back + "#export-form")
 
 
 @role_required(roles.EXPORT_LISTS)
 @require_POST
-def run_export(request: HttpRequest, run_id: int) -> StreamingHttpResponse:
-    run = get_object_or_404(SegmentationRun, pk=run_id, status=SegmentationRun.Status.SUCCEEDED)
-    return csv_response(
-        exports.stream_export(run, None, request.user), exports.export_filename(run)
+def segment_export(request: HttpRequest, segment_id: int) -> HttpResponse:
+    segment = get_object_or_404(
+        Segment.objects.select_related("run"),
+        pk=segment_id,
+        run__status=SegmentationRun.Status.SUCCEEDED,
     )
+    form = export_form(request, segment.run)
+    if not form.is_valid():
+        return refuse_export(request, form, reverse("segments:segment-detail", args=[segment.pk]))
+    return list_response(form.list_request((segment,)), request.user)
+
+
+@role_required(roles.EXPORT_LISTS)
+@require_POST
+def run_export(request: HttpRequest, run_id: int) -> HttpResponse:
+    run = get_object_or_404(SegmentationRun, pk=run_id, status=SegmentationRun.Status.SUCCEEDED)
+    form = export_form(request, run)
+    if not form.is_valid():
+        return refuse_export(request, form, reverse("segments:run-detail", args=[run.pk]))
+    return list_response(form.list_request(), request.user)
 
 
 @role_required(roles.MANAGE_RUNS)
@@ -254,6 +282,7 @@ def customer_detail(request: HttpRequest, customer_id: int) -> HttpResponse:
         "line_count": customer.lines.count(),
         "assignments": assignments,
         "latest": assignments[0] if assignments else None,
+        "consent_changes": selectors.customer_consent_changes(customer),
     }
     return render(request, "segments/customer_detail.html", context)
 

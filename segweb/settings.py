@@ -124,6 +124,9 @@ MEDIA_ROOT = VAR_DIR / "uploads"
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 SEGWEB_MAX_UPLOAD_BYTES = env_int("SEGWEB_MAX_UPLOAD_BYTES", 512 * 1024 * 1024)
+# Whether Marketing users may export lists with contact details (Admins always may); without
+# it they export customer ids and features only.
+SEGWEB_MARKETING_CONTACT_EXPORTS = env_bool("SEGWEB_MARKETING_CONTACT_EXPORTS", default=True)
 
 # HTTPS=1 when the site is served over HTTPS (a proxy in front sets X-Forwarded-Proto).
 HTTPS = env_bool("HTTPS", default=False)

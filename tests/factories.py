@@ -143,3 +143,47 @@ def segmented_run(sizes: tuple[int, ...] = (2, 1), **run_fields) -> models.Segme
         segment = SegmentFactory(run=run, index=index, size=size, share=size / total)
         AssignmentFactory.create_batch(size, segment=segment)
     return run
+
+
+# A tiny campaign audience for the list tests: each contact case once, every value visible.
+# ANA accepts email; BO has an email but no consent; CY has neither email nor phone;
+# DEE has only a phone, with SMS consent (reachable by Meta and Google, not by email tools).
+ANA = {
+    "external_id": "C-ANA", "first_name": "Ana", "last_name": "L\u00f3pez",
+    "email": "ana.lopez@example.com", "phone": "+442079460958", "country": "GB",
+    "accepts_email_marketing": True, "accepts_sms_marketing": False,
+}  # fmt: skip
+BO = {
+    "external_id": "C-BO", "first_name": "Bo", "last_name": "Berg",
+    "email": "bo@example.com", "phone": "", "country": "US",
+    "accepts_email_marketing": False, "accepts_sms_marketing": False,
+}  # fmt: skip
+CY = {
+    "external_id": "C-CY", "first_name": "Cy", "last_name": "",
+    "email": "", "phone": "", "country": "FR",
+    "accepts_email_marketing": True, "accepts_sms_marketing": True,
+}  # fmt: skip
+DEE = {
+    "external_id": "C-DEE", "first_name": "Dee", "last_name": "Dunn",
+    "email": "", "phone": "+33612345678", "country": "FR",
+    "accepts_email_marketing": False, "accepts_sms_marketing": True,
+}  # fmt: skip
+
+
+def contact_run(*segments: tuple[str, list[dict]], **run_fields) -> models.SegmentationRun:
+    """A succeeded run with one segment per (name, people) pair, in order (numbers 1, 2, ...),
+    and one customer per dict of Customer fields (contact details included)."""
+    run = SegmentationRunFactory(chosen_k=len(segments), **run_fields)
+    total = sum(len(people) for _, people in segments) or 1
+    for index, (name, people) in enumerate(segments):
+        segment = SegmentFactory(
+            run=run, index=index, name=name, size=len(people), share=len(people) / total
+        )
+        for fields in people:
+            AssignmentFactory(segment=segment, customer=CustomerFactory(**fields))
+    return run
+
+
+def campaign_run(**run_fields) -> models.SegmentationRun:
+    """Segment 1 "Occasional" holds ANA and BO, segment 2 "VIP · Loyal" holds CY and DEE."""
+    return contact_run(("Occasional", [ANA, BO]), ("VIP \u00b7 Loyal", [CY, DEE]), **run_fields)

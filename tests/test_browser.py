@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import csv
 import importlib
+import io
+import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -12,7 +14,7 @@ from django.apps import apps
 from django.contrib.auth.models import Group, Permission
 from django.db import connections
 
-from segments import demo, roles
+from segments import campaigns, demo, roles
 from segments.models import (
     Assignment,
     DataImport,
@@ -38,16 +40,8 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 # A worker process has to start, import and cluster: generous, the test ends as soon as it is done.
 BACKGROUND_TIMEOUT_MS = 180_000
-EXPORT_HEADER = [
-    "customer_id",
-    "segment",
-    "segment_name",
-    "products_ordered",
-    "average_return_rate",
-    "total_spending",
-    "run_id",
-    "run_date",
-]
+EXPORT_HEADER = list(campaigns.ANALYST_COLUMNS)
+KLAVIYO_HEADER = ["Email Address", "Phone Number", "First Name", "Last Name", "Country", "Segment"]
 
 
 @pytest.fixture(autouse=True)
@@ -94,10 +88,14 @@ def background_tasks(request, settings, tmp_path: Path) -> Iterator[None]:
 
 @pytest.fixture
 def demo_run(tmp_path: Path) -> SegmentationRun:
-    """Generated orders of 300 customers, imported and segmented synchronously."""
+    """Generated orders and contacts of 300 customers, imported and segmented synchronously."""
     path = tmp_path / "demo-orders.csv"
-    demo.write_orders_csv(demo.generate_orders(300, seed=1).lines, path)
+    orders = demo.generate_orders(300, seed=1)
+    demo.write_orders_csv(orders.lines, path)
     assert import_file(path).status == DataImport.Status.SUCCEEDED
+    contacts = tmp_path / "demo-customers.csv"
+    demo.generate_customers(orders.groups, seed=1).to_csv(contacts, index=False)
+    assert import_file(contacts).status == DataImport.Status.SUCCEEDED
     run, _ = request_run(SegmentationRun.Trigger.COMMAND, enqueue=False)
     run = execute_run(run.pk)
     assert run.status == SegmentationRun.Status.SUCCEEDED, run.error
@@ -117,8 +115,17 @@ def sign_in(session: BrowserSession, username: str, screenshot: str | None = Non
 
 
 def read_csv(path: Path) -> list[list[str]]:
-    with path.open(newline="", encoding="utf-8") as handle:
-        return list(csv.reader(handle))
+    text = path.read_bytes().decode("utf-8")
+    assert text.startswith("\ufeff"), "exports start with a BOM so Excel reads accents"
+    return list(csv.reader(io.StringIO(text[1:])))
+
+
+def read_zip(path: Path) -> dict[str, list[list[str]]]:
+    with zipfile.ZipFile(path) as archive:
+        return {
+            name: list(csv.reader(io.StringIO(archive.read(name).decode("utf-8-sig"))))
+            for name in archive.namelist()
+        }
 
 
 def test_browser_marketing_edits_notes_and_exports_segment(
@@ -161,6 +168,33 @@ def test_browser_marketing_edits_notes_and_exports_segment(
     assert len(rows) - 1 == segment.size == len(members)
     assert {row[0] for row in rows[1:]} == members
     assert ExportRecord.objects.get(segment=segment, user=user).rows == segment.size
+
+    # A Klaviyo list with a 10% holdout: one ZIP holding the list and its control file.
+    page.select_option("#id_preset", "klaviyo")
+    page.fill("#id_holdout_percent", "10")
+    with page.expect_download() as download_info:
+        page.click("#export-segment")
+    download = download_info.value
+    assert download.suggested_filename.endswith("-klaviyo.zip")
+    files = read_zip(Path(download.path()))
+    listed_name, held_name = sorted(files, key=lambda name: name.endswith("-holdout.csv"))
+    assert held_name == listed_name.replace("-klaviyo.csv", "-klaviyo-holdout.csv")
+    listed, held = files[listed_name], files[held_name]
+    assert listed[0] == held[0] == KLAVIYO_HEADER
+    consented = set(
+        Assignment.objects.filter(segment=segment, customer__accepts_email_marketing=True)
+        .exclude(customer__email="")
+        .values_list("customer__email", flat=True)
+    )
+    listed_emails = {row[0] for row in listed[1:]}
+    held_emails = {row[0] for row in held[1:]}
+    assert not listed_emails & held_emails
+    assert listed_emails | held_emails == consented
+    assert {row[5] for row in listed[1:]} == {segment.display_name}
+    record = ExportRecord.objects.get(segment=segment, user=user, preset="klaviyo")
+    assert (record.rows, record.holdout_rows) == (len(listed_emails), len(held_emails))
+    assert record.holdout_percent == 10
+    assert record.left_out_no_contact + record.left_out_no_consent == segment.size - len(consented)
 
     customer_link = page.locator("#members-table tbody tr a").first
     customer_id = customer_link.inner_text()

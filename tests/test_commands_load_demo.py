@@ -9,11 +9,15 @@ from tests.factories import OrderLineFactory
 pytestmark = pytest.mark.django_db
 
 
-def test_load_demo_empty_database_imports_demo(capsys):
+def test_load_demo_empty_database_imports_orders_and_contacts(capsys):
     call_command("load_demo", "--customers", "150", "--seed", "4")
     assert Customer.objects.count() == 150
-    assert DataImport.objects.get().status == DataImport.Status.SUCCEEDED
-    assert "demo: imported" in capsys.readouterr().out
+    statuses = set(DataImport.objects.values_list("kind", "status"))
+    assert statuses == {("orders", "succeeded"), ("contacts", "succeeded")}
+    assert Customer.objects.exclude(email="").count() > 100
+    assert Customer.objects.filter(accepts_email_marketing=True).exists()
+    assert Customer.objects.filter(phone__startswith="+").exists()
+    assert "demo: imported 150 contacts" in capsys.readouterr().out
 
 
 def test_load_demo_existing_lines_does_nothing(capsys):

@@ -82,3 +82,18 @@ def test_write_orders_csv_round_trips_ids_exactly(tmp_path, orders):
     demo.write_orders_csv(orders.lines.head(50), path)
     text = pd.read_csv(path, dtype=str)
     assert text["customer_id"].tolist() == orders.lines.head(50)["customer_id"].astype(str).tolist()
+
+
+def test_generate_customers_parse_as_shopify_customer_export(orders):
+    from segments.importers import contacts
+
+    export = demo.generate_customers(orders.groups, seed=3)
+    raw = export.astype(str).set_axis(range(2, len(export) + 2))
+    result = contacts.parse_contacts(raw, contacts.SHOPIFY_NAME)
+    assert not result.refused, result.problems[:3]
+    parsed = result.contacts
+    assert set(parsed["customer_id"]) == set(orders.groups["customer_id"].astype(str))
+    assert parsed["phone"].str.fullmatch(r"(\+\d{8,15})?").all()
+    # Some members are left out of a tool's list for want of an email, some for want of consent.
+    assert 0.03 < (parsed["email"] == "").mean() < 0.15
+    assert 0.5 < parsed["accepts_email"].mean() < 0.85

@@ -199,7 +199,7 @@ def test_export_rows_run_or_segment() -> None:
     run = factories.segmented_run(sizes=(2, 3))
     segment = run.segments.get(index=1)
     assert selectors.export_rows(run).count() == 5
-    rows = list(selectors.export_rows(run, segment))
+    rows = list(selectors.export_rows(run, [segment]))
     assert len(rows) == 3
     assert {row[1] for row in rows} == {segment.pk}
 

@@ -3,11 +3,13 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from segments.models import SegmentationRun
+from segments.models import Customer, SegmentationRun
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -80,3 +82,35 @@ def test_dashboard_no_run_marketing_gets_no_admin_links(marketing: Client) -> No
     content = marketing.get(URL).content.decode()
     assert reverse("segments:import-list") not in content
     assert "An admin imports the order data" in content
+
+
+def test_dashboard_segment_cards_show_members_reachable_by_channel(marketing: Client) -> None:
+    factories.segmented_run(sizes=(4, 2), finished_at=timezone.now())
+    first = list(Customer.objects.filter(assignments__segment__index=0).order_by("pk"))
+    contacts = [
+        # (email, accepts email, phone, accepts sms): reachable by email, SMS, both, neither
+        ("a@example.com", True, "", True),
+        ("", True, "+442079460958", True),
+        ("c@example.com", True, "+14155552671", True),
+        ("d@example.com", False, "+33612345678", False),
+    ]
+    for customer, (email, by_email, phone, by_sms) in zip(first, contacts, strict=True):
+        customer.email, customer.accepts_email_marketing = email, by_email
+        customer.phone, customer.accepts_sms_marketing = phone, by_sms
+        customer.save()
+    content = marketing.get(URL).content.decode()
+    reach = [part.split("</p>", 1)[0] for part in content.split('data-testid="segment-reach">')[1:]]
+    assert reach == [
+        "Reachable: <strong>2</strong> by email · <strong>2</strong> by SMS",
+        "Reachable: <strong>0</strong> by email · <strong>0</strong> by SMS",
+    ]
+
+
+def test_dashboard_reach_one_query_whatever_the_number_of_segments(marketing: Client) -> None:
+    counts = []
+    for sizes in [(1, 1), (1, 1, 1, 1, 1)]:
+        factories.segmented_run(sizes=sizes, finished_at=timezone.now())
+        with CaptureQueriesContext(connection) as captured:
+            marketing.get(URL)
+        counts.append(len(captured))
+    assert counts[0] == counts[1]

@@ -6,6 +6,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
 from segments import views
 from segments.models import DataImport
@@ -143,3 +144,79 @@ def test_import_detail_running_shows_progress(admin: Client) -> None:
     data_import = factories.DataImportFactory(status=DataImport.Status.RUNNING, progress=40)
     content = admin.get(reverse("segments:import-detail", args=[data_import.pk])).content
     assert b'<progress max="100" value="40"' in content
+
+
+def test_import_list_form_offers_order_and_contact_formats(admin: Client) -> None:
+    content = admin.get(LIST_URL).content.decode()
+    assert "Upload order lines or customer contacts" in content
+    assert '<optgroup label="Customer contacts">' in content
+    for name in ("auto", "shopify", "shopify-customers", "generic-customers"):
+        assert f'value="{name}"' in content
+
+
+def test_import_upload_contacts_format_passed_to_start_import(
+    admin: Client, media, monkeypatch
+) -> None:
+    formats: list[str] = []
+
+    def start_import(uploaded_file, requested_format, user) -> DataImport:
+        formats.append(requested_format)
+        return factories.DataImportFactory(file_name=uploaded_file.name)
+
+    monkeypatch.setattr(views.import_service, "start_import", start_import)
+    upload = SimpleUploadedFile("customers.csv", b"customer_id,email\n1,a@b.c\n")
+    response = admin.post(UPLOAD_URL, {"file": upload, "requested_format": "generic-customers"})
+    assert response.status_code == 302
+    assert formats == ["generic-customers"]
+
+
+def contact_import(**fields) -> DataImport:
+    return factories.DataImportFactory(
+        file_name="customers.csv",
+        kind=DataImport.Kind.CONTACTS,
+        detected_format=DataImport.Format.SHOPIFY_CUSTOMERS,
+        rows_read=1300,
+        contacts_updated=1234,
+        consent_changes=56,
+        customers_created=7,
+        customers_without_orders=8,
+        **fields,
+    )
+
+
+def test_import_list_contact_import_shows_kind_and_contact_counts(admin: Client) -> None:
+    contact_import()
+    factories.DataImportFactory(file_name="orders.csv", lines_imported=4321)
+    content = admin.get(LIST_URL).content.decode()
+    assert "Customer contacts · Shopify customer export" in content
+    assert "Order lines · Shopify sales by product variant" in content
+    cell = content.split('data-testid="contact-counts">', 1)[1].split("</td>", 1)[0]
+    assert cell == (
+        "1,234 known customers' details changed, 56 consent changes, 7 new customers, "
+        "8 without orders yet"
+    )
+    assert "4,321" in content
+
+
+def test_import_detail_contact_import_shows_contact_counts(admin: Client) -> None:
+    data_import = contact_import(finished_at=timezone.now())
+    content = admin.get(reverse("segments:import-detail", args=[data_import.pk])).content
+    content = content.decode()
+    assert '<dd data-testid="import-kind">Customer contacts</dd>' in content
+    for label, value in [
+        ("Customers whose details changed", "1,234"),
+        ("Consent changes recorded", "56"),
+        ("New customers", "7"),
+        ("Customers without orders yet", "8"),
+    ]:
+        assert f"<dt>{label}</dt><dd>{value}</dd>" in content
+    assert "Lines imported" not in content
+    assert "1,234 known customers' details changed" in content  # the finished outcome line
+
+
+def test_import_detail_pending_upload_kind_not_detected_yet(admin: Client) -> None:
+    data_import = factories.DataImportFactory(
+        status=DataImport.Status.PENDING, detected_format="", requested_format="auto"
+    )
+    content = admin.get(reverse("segments:import-detail", args=[data_import.pk])).content
+    assert b'<dd data-testid="import-kind">not detected yet</dd>' in content

@@ -1,10 +1,12 @@
 from __future__ import annotations
 
 import pytest
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from segments.models import Segment, StrategyNoteRevision
+from segments.models import Customer, Segment, StrategyNoteRevision
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -148,3 +150,39 @@ def test_segment_detail_history_lists_who_and_what(marketing, segment) -> None:
     assert "alice" in content
     assert "Try bundles." in content
     assert "History (1 change)" in content
+
+
+def member_cells(content: str, external_id: str) -> list[str]:
+    row = content.split(f'data-customer="{external_id}">', 1)[1].split("</tr>", 1)[0]
+    return [cell.split(">", 1)[1].split("</td>", 1)[0] for cell in row.split("<td")[1:]]
+
+
+@pytest.mark.parametrize(
+    ("external_id", "email", "accepts_email", "accepts_sms", "shown"),
+    [
+        ("C000", "a@example.com", True, True, ["a@example.com", "email, SMS"]),
+        ("C001", "b@example.com", True, False, ["b@example.com", "email"]),
+        ("C002", "", False, True, ["—", "SMS"]),
+        ("C003", "d@example.com", False, False, ["d@example.com", "none"]),
+    ],
+)
+def test_segment_detail_members_show_email_and_consent(
+    marketing, segment, external_id, email, accepts_email, accepts_sms, shown
+) -> None:
+    Customer.objects.filter(external_id=external_id).update(
+        email=email, accepts_email_marketing=accepts_email, accepts_sms_marketing=accepts_sms
+    )
+    content = detail(marketing, segment)
+    header = content.split('id="members-table"', 1)[1].split("</thead>", 1)[0]
+    assert "<th>Email</th>" in header and "<th>Consent</th>" in header
+    assert member_cells(content, external_id)[-2:] == shown
+
+
+def test_segment_detail_members_contacts_add_no_query_per_row(marketing, segment) -> None:
+    Customer.objects.update(email="x@example.com", accepts_email_marketing=True)
+    queries = []
+    for page, rows in [(1, 50), (2, 10)]:
+        with CaptureQueriesContext(connection) as captured:
+            assert len(member_ids(detail(marketing, segment, page=page))) == rows
+        queries.append(len(captured))
+    assert queries[0] == queries[1]

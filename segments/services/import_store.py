@@ -107,12 +107,16 @@ def order_conflict_problems(
 
 
 def _stage(cursor, table: str, frame: pd.DataFrame) -> None:
-    _copy(cursor, table, _with_dates(frame))
+    copy_frame(cursor, table, frame)
     cursor.execute(f"ANALYZE {table}")  # temporary tables get no statistics otherwise
 
 
-def _copy(cursor, table: str, frame: pd.DataFrame) -> None:
-    """Stream a frame into a table as CSV, in batches (pyarrow writes CSV fast)."""
+def copy_frame(cursor, table: str, frame: pd.DataFrame) -> None:
+    """Stream a frame into a table as CSV, in batches (pyarrow writes CSV fast).
+
+    Empty strings stay empty strings (pyarrow quotes them); missing values become NULL.
+    """
+    frame = _with_dates(frame)
     options = pa_csv.WriteOptions(include_header=False)
     with cursor.copy(f"COPY {table} ({', '.join(frame.columns)}) FROM STDIN (FORMAT csv)") as copy:
         for start in range(0, len(frame), COPY_BATCH_ROWS):
@@ -198,4 +202,3 @@ def _add_lines(cursor, import_id: int) -> int:
         [import_id],
     )
     return cursor.rowcount
-

@@ -1,9 +1,10 @@
-"""Order imports: a file in, its new customers, orders and lines saved in one transaction.
+"""Imports: a file of order lines or of customer contacts in, saved in one transaction.
 
-import_file() runs synchronously (the import_orders command); start_import() stores a web
-upload and enqueues import_orders_task, which calls process_import(). Parsing is pure
-(segments.importers); this module records what happened in a DataImport row, also when the
-file is refused: then nothing else is written.
+import_file() runs synchronously (the import_orders and import_customers commands);
+start_import() stores a web upload and enqueues import_orders_task, which calls
+process_import(). The file's header says which kind it is. Parsing is pure (segments.importers);
+this module records what happened in a DataImport row, also when the file is refused: then
+nothing else is written.
 """
 
 from __future__ import annotations
@@ -20,9 +21,11 @@ from django.db.models import Q
 from django.utils import timezone
 
 from segments.importers import ImportRefused, ParseResult, detect, parse_orders, readers
+from segments.importers.contacts import ContactsResult, parse_contacts
 from segments.importers.entities import customers_from_orders, orders_from_lines
 from segments.importers.keys import line_keys
 from segments.models import DataImport
+from segments.services.contact_store import ContactCounts, save_contacts
 from segments.services.import_store import PreparedImport, SaveCounts, save_import
 
 logger = logging.getLogger(__name__)
@@ -30,9 +33,16 @@ Status = DataImport.Status
 
 
 def import_file(
-    path: str | Path, requested_format: str = "auto", user=None, file_name: str | None = None
+    path: str | Path,
+    requested_format: str = "auto",
+    user=None,
+    file_name: str | None = None,
+    kind: str | None = None,
 ) -> DataImport:
-    """Import a file on disk now; the DataImport says succeeded, refused or failed."""
+    """Import a file on disk now; the DataImport says succeeded, refused or failed.
+
+    `kind` (detect.ORDERS or detect.CONTACTS) refuses a file of the other kind.
+    """
     path = Path(path)
     data_import = DataImport.objects.create(
         uploaded_by=user,
@@ -43,7 +53,7 @@ def import_file(
         status=Status.RUNNING,
         started_at=timezone.now(),
     )
-    return run_import(data_import, path)
+    return run_import(data_import, path, kind)
 
 
 def start_import(uploaded_file, requested_format: str, user) -> DataImport:
@@ -86,32 +96,56 @@ def process_import(import_id: int) -> DataImport:
     return run_import(data_import, path)
 
 
-def run_import(data_import: DataImport, path: Path) -> DataImport:
-    """1. read the file, 2. detect its format, 3. parse and validate it, 4. key the lines,
-    5. save everything new in one transaction, recording the outcome in the same transaction.
+def run_import(data_import: DataImport, path: Path, kind: str | None = None) -> DataImport:
+    """1. read the file, 2. detect its format and kind, 3. import it as order lines or contacts.
     A refusal or failure rolls the data back and records the report.
     """
+    if kind:
+        # A file refused before its format is known still shows the kind it was given as.
+        data_import.kind = kind
     try:
         raw = readers.read_table(path, data_import.file_name)
         data_import.detected_format = detect.choose_format(
-            raw.columns, data_import.requested_format
+            raw.columns, data_import.requested_format, kind
         )
+        data_import.kind = detect.kind_of(data_import.detected_format)
         data_import.rows_read = len(raw)
         _set_progress(data_import, 20)
-        result = parse_orders(raw, data_import.detected_format)
-        _record_parse(data_import, result)
-        prepared = prepare_import(result)
-        _set_progress(data_import, 50)
-        progress = _progress_reporter(data_import.pk)
-        with transaction.atomic():
-            counts = save_import(prepared, data_import.pk, progress)
-            _record_success(data_import, counts)
+        if data_import.kind == DataImport.Kind.CONTACTS:
+            _import_contacts(data_import, raw)
+        else:
+            _import_orders(data_import, raw)
     except ImportRefused as refusal:
         _record_refusal(data_import, refusal)
     except Exception as error:  # the report must say what went wrong, whatever it was
         logger.exception("import %s failed", data_import.pk)
         _record_failure(data_import, error)
     return data_import
+
+
+def _import_orders(data_import: DataImport, raw) -> None:
+    """Parse and validate, key the lines, then save everything new in one transaction,
+    recording the outcome in the same transaction."""
+    result = parse_orders(raw, data_import.detected_format)
+    _record_parse(data_import, result)
+    prepared = prepare_import(result)
+    _set_progress(data_import, 50)
+    progress = _progress_reporter(data_import.pk)
+    with transaction.atomic():
+        counts = save_import(prepared, data_import.pk, progress)
+        _record_success(data_import, counts)
+
+
+def _import_contacts(data_import: DataImport, raw) -> None:
+    """Parse and validate every row, then apply them all in one transaction, or none."""
+    result: ContactsResult = parse_contacts(raw, data_import.detected_format)
+    data_import.rows_rejected = result.rows_rejected
+    if result.refused:
+        raise ImportRefused(result.problems, result.problems_total)
+    _set_progress(data_import, 50)
+    with transaction.atomic():
+        counts = save_contacts(result.contacts, result.provided, data_import.pk)
+        _record_contacts(data_import, counts)
 
 
 def fail_stale_imports() -> int:
@@ -163,6 +197,14 @@ def _record_success(data_import: DataImport, counts: SaveCounts) -> None:
     _finish(data_import, Status.SUCCEEDED)
 
 
+def _record_contacts(data_import: DataImport, counts: ContactCounts) -> None:
+    data_import.customers_created = counts.customers_created
+    data_import.contacts_updated = counts.contacts_updated
+    data_import.customers_without_orders = counts.customers_without_orders
+    data_import.consent_changes = counts.consent_changes
+    _finish(data_import, Status.SUCCEEDED)
+
+
 def _record_refusal(data_import: DataImport, refusal: ImportRefused) -> None:
     data_import.errors = [problem.as_dict() for problem in refusal.problems]
     data_import.errors_total = refusal.total
@@ -180,6 +222,8 @@ def _record_failure(data_import: DataImport, error: Exception) -> None:
 def _clear_save_counts(data_import: DataImport) -> None:
     data_import.customers_created = data_import.orders_created = 0
     data_import.lines_imported = data_import.lines_already_present = 0
+    data_import.contacts_updated = data_import.customers_without_orders = 0
+    data_import.consent_changes = 0
 
 
 def _finish(data_import: DataImport, status: str) -> None:
@@ -221,6 +265,15 @@ def _write_progress_alone(import_id: int, percent: int) -> None:
 
 def import_summary(data_import: DataImport, seconds: float) -> str:
     """One line: what an import added, from which file, in how long."""
+    if data_import.kind == DataImport.Kind.CONTACTS:
+        return (
+            f"imported {data_import.rows_read:,} contacts: "
+            f"{data_import.contacts_updated:,} known customers' details changed, "
+            f"{data_import.consent_changes:,} consent changes recorded, "
+            f"{data_import.customers_created:,} customers not seen before, "
+            f"{data_import.customers_without_orders:,} without orders yet "
+            f"from {data_import.file_name} [{data_import.detected_format}] in {seconds:.1f} s"
+        )
     return (
         f"imported {data_import.lines_imported:,} lines "
         f"({data_import.lines_already_present:,} already present), "

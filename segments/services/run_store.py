@@ -81,4 +81,3 @@ def write_assignments(rows: AssignmentRows) -> None:
             buffer = io.BytesIO()
             pa_csv.write_csv(pa.table(rows.batch(start, start + BATCH_ROWS)), buffer, options)
             copy.write(buffer.getbuffer())
-

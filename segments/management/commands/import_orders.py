@@ -7,7 +7,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from segments.importers.detect import AUTO, FORMATS
+from segments.importers.detect import AUTO, KINDS, ORDERS
 from segments.models import DataImport
 from segments.services import imports
 
@@ -18,13 +18,16 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("path", help="the file to import")
         parser.add_argument(
-            "--format", default=AUTO, choices=[AUTO, *FORMATS], help="default: detect from header"
+            "--format",
+            default=AUTO,
+            choices=[AUTO, *KINDS[ORDERS]],
+            help="default: detect from header",
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
         started = time.perf_counter()
         try:
-            data_import = imports.import_file(options["path"], options["format"])
+            data_import = imports.import_file(options["path"], options["format"], kind=ORDERS)
         except OSError as error:
             raise CommandError(f"cannot read {options['path']}: {error}") from None
         if data_import.status == DataImport.Status.REFUSED:

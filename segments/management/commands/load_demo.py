@@ -15,7 +15,7 @@ from segments.services import imports
 
 
 class Command(BaseCommand):
-    help = "Generate and import demo orders, only when the database has no order lines yet."
+    help = "Generate and import demo orders and contacts when the database has no order lines."
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--customers", type=int, default=25_000)
@@ -31,6 +31,13 @@ class Command(BaseCommand):
             path = Path(folder) / f"demo-{options['customers']}-seed{options['seed']}.csv"
             demo.write_orders_csv(orders.lines, path)
             data_import = imports.import_file(path, "shopify")
+            self.report(data_import, started)
+            started = time.perf_counter()
+            contacts = Path(folder) / "demo-customers.csv"
+            demo.generate_customers(orders.groups, options["seed"]).to_csv(contacts, index=False)
+            self.report(imports.import_file(contacts, "shopify-customers"), started)
+
+    def report(self, data_import: DataImport, started: float) -> None:
         if data_import.status != DataImport.Status.SUCCEEDED:
             raise CommandError(f"demo import {data_import.status}: {data_import.error_message}")
         self.stdout.write(
