@@ -11,11 +11,12 @@ copy of the line table is timed too, as the yardstick for the import's own speed
 from __future__ import annotations
 
 import argparse
-import atexit
 import os
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from segweb import local_postgres
@@ -30,18 +31,30 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--server", choices=SERVERS, required=True)
     parser.add_argument("--customers", type=int, default=25_000)
     options = parser.parse_args(argv)
-    with tempfile.TemporaryDirectory(prefix="segweb-bench-") as folder:
-        if not configure(options.server, Path(folder)):
+    with bench_folder(options.server) as folder:
+        if not configure(options.server, folder):
             return 0
         _setup_django()
-        run(Path(folder), options.customers)
+        run(folder, options.customers)
     return 0
+
+
+@contextmanager
+def bench_folder(server: str) -> Iterator[Path]:
+    """A temporary folder; the embedded server started in it is stopped before it goes."""
+    with tempfile.TemporaryDirectory(prefix="segweb-bench-") as name:
+        folder = Path(name)
+        try:
+            yield folder
+        finally:
+            if server == "embedded":
+                local_postgres.stop_server(folder / "postgres", force=True)
 
 
 def configure(server: str, folder: Path) -> bool:
     """Point DATABASE_URL at the server; False when the local one does not answer.
 
-    The embedded server lives in `folder` and stops when the process ends.
+    The embedded server lives in `folder` (see bench_folder).
     """
     os.environ.setdefault("DEBUG", "0")
     os.environ.setdefault("SECRET_KEY", "benchmark")
@@ -50,7 +63,6 @@ def configure(server: str, folder: Path) -> bool:
     if server == "embedded":
         data_dir = folder / "postgres"
         local_postgres.start_server(data_dir)
-        atexit.register(local_postgres.stop_server, data_dir, force=True)
         url = local_postgres.database_url(data_dir, "segweb_bench")
     else:
         url = os.environ.get("BENCH_POSTGRES_URL", DEFAULT_POSTGRES_URL)

@@ -15,11 +15,10 @@ import os
 import resource
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
-from benchmarks.imports import SERVERS, _setup_django, configure, label
+from benchmarks.imports import SERVERS, _setup_django, bench_folder, configure, label
 
 SIZES = (25_000, 250_000)
 # Children before parents, so plain DELETEs need no cascade.
@@ -45,8 +44,8 @@ def main(argv: list[str]) -> int:
     if options.run_only:  # the child: DATABASE_URL and SEGWEB_VAR_DIR come from the parent
         _setup_django()
         return segment_and_report()
-    with tempfile.TemporaryDirectory(prefix="segweb-bench-") as folder:
-        if not configure(options.server, Path(folder)):
+    with bench_folder(options.server) as folder:
+        if not configure(options.server, folder):
             return 0
         _setup_django()
         for customers in options.customers:
