@@ -8,8 +8,8 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from segments import views
 from segments.models import DataImport
+from segments.services import imports as import_service
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -54,7 +54,7 @@ def test_import_upload_calls_start_import(admin: Client, media, monkeypatch) -> 
         calls.append((uploaded_file.read(), requested_format, user.username))
         return factories.DataImportFactory(file_name=uploaded_file.name)
 
-    monkeypatch.setattr(views.import_service, "start_import", start_import)
+    monkeypatch.setattr(import_service, "start_import", start_import)
     upload = SimpleUploadedFile("orders.csv", CSV, content_type="text/csv")
     response = admin.post(UPLOAD_URL, {"file": upload, "requested_format": "shopify"})
     created = DataImport.objects.get()
@@ -63,7 +63,7 @@ def test_import_upload_calls_start_import(admin: Client, media, monkeypatch) -> 
 
 
 def test_import_upload_without_file_shows_error(admin: Client, monkeypatch) -> None:
-    monkeypatch.setattr(views.import_service, "start_import", pytest.fail)
+    monkeypatch.setattr(import_service, "start_import", pytest.fail)
     response = admin.post(UPLOAD_URL, {"requested_format": "auto"})
     assert response.status_code == 200
     assert b"errorlist" in response.content
@@ -71,7 +71,7 @@ def test_import_upload_without_file_shows_error(admin: Client, monkeypatch) -> N
 
 def test_import_upload_too_large_is_refused(admin: Client, settings, monkeypatch) -> None:
     settings.SEGWEB_MAX_UPLOAD_BYTES = 10
-    monkeypatch.setattr(views.import_service, "start_import", pytest.fail)
+    monkeypatch.setattr(import_service, "start_import", pytest.fail)
     upload = SimpleUploadedFile("orders.csv", CSV, content_type="text/csv")
     response = admin.post(UPLOAD_URL, {"file": upload, "requested_format": "auto"})
     assert b"larger than" in response.content
@@ -108,7 +108,7 @@ def test_import_status_reports_progress_as_json(admin: Client) -> None:
 
 def test_import_upload_marketing_gets_403_and_nothing_stored(client: Client, monkeypatch) -> None:
     client.force_login(factories.marketing_user())
-    monkeypatch.setattr(views.import_service, "start_import", pytest.fail)
+    monkeypatch.setattr(import_service, "start_import", pytest.fail)
     upload = SimpleUploadedFile("orders.csv", CSV, content_type="text/csv")
     response = client.post(UPLOAD_URL, {"file": upload, "requested_format": "auto"})
     assert response.status_code == 403
@@ -163,7 +163,7 @@ def test_import_upload_contacts_format_passed_to_start_import(
         formats.append(requested_format)
         return factories.DataImportFactory(file_name=uploaded_file.name)
 
-    monkeypatch.setattr(views.import_service, "start_import", start_import)
+    monkeypatch.setattr(import_service, "start_import", start_import)
     upload = SimpleUploadedFile("customers.csv", b"customer_id,email\n1,a@b.c\n")
     response = admin.post(UPLOAD_URL, {"file": upload, "requested_format": "generic-customers"})
     assert response.status_code == 302

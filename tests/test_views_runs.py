@@ -7,8 +7,8 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from segments import views
 from segments.models import SegmentationRun
+from segments.services import runs as run_service
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -37,7 +37,7 @@ def requested(monkeypatch: pytest.MonkeyPatch) -> list[dict]:
         calls.append(kwargs)
         return factories.SegmentationRunFactory(status=SegmentationRun.Status.QUEUED), True
 
-    monkeypatch.setattr(views.run_service, "request_run", request_run)
+    monkeypatch.setattr(run_service, "request_run", request_run)
     return calls
 
 
@@ -105,7 +105,7 @@ def test_run_start_invalid_form_does_not_request(admin: Client, requested, data)
 
 def test_run_start_active_run_returns_it_with_message(admin, monkeypatch) -> None:
     active = factories.SegmentationRunFactory(status=SegmentationRun.Status.RUNNING)
-    monkeypatch.setattr(views.run_service, "request_run", lambda **kwargs: (active, False))
+    monkeypatch.setattr(run_service, "request_run", lambda **kwargs: (active, False))
     response = admin.post(
         START_URL, {"k": "auto", "kmax": "10", "feature_set": "study"}, follow=True
     )
@@ -199,7 +199,7 @@ def test_run_status_failed_reports_reason(marketing: Client) -> None:
 def test_run_delete_calls_service(admin: Client, monkeypatch: pytest.MonkeyPatch) -> None:
     run = factories.SegmentationRunFactory()
     deleted: list[int] = []
-    monkeypatch.setattr(views.run_service, "delete_run", lambda r: deleted.append(r.pk))
+    monkeypatch.setattr(run_service, "delete_run", lambda r: deleted.append(r.pk))
     response = admin.post(reverse("segments:run-delete", args=[run.pk]))
     assert response["Location"] == LIST_URL
     assert deleted == [run.pk]

@@ -1,0 +1,69 @@
+"""Imports (Admins): upload order or contact files and watch a worker import them."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_POST
+
+from segments import roles, selectors
+from segments.forms import ImportForm
+from segments.models import DataImport
+from segments.services import imports as import_service
+from segments.views.access import role_required
+
+
+def render_import_list(request: HttpRequest, form: ImportForm | None = None) -> HttpResponse:
+    context = {
+        "form": form or ImportForm(),
+        "page": selectors.imports_page(request.GET.get("page")),
+        "active_imports": selectors.active_imports(),
+    }
+    return render(request, "segments/import_list.html", context)
+
+
+@role_required(roles.IMPORT_DATA)
+@require_GET
+def import_list(request: HttpRequest) -> HttpResponse:
+    return render_import_list(request)
+
+
+@role_required(roles.IMPORT_DATA)
+@require_POST
+def import_upload(request: HttpRequest) -> HttpResponse:
+    form = ImportForm(request.POST, request.FILES)
+    if not form.is_valid():
+        return render_import_list(request, form)
+    data_import = import_service.start_import(
+        form.cleaned_data["file"], form.cleaned_data["requested_format"], request.user
+    )
+    messages.success(request, f"{data_import.file_name} is uploaded and queued for import.")
+    return redirect("segments:import-detail", import_id=data_import.pk)
+
+
+@role_required(roles.IMPORT_DATA)
+@require_GET
+def import_detail(request: HttpRequest, import_id: int) -> HttpResponse:
+    data_import = get_object_or_404(DataImport.objects.select_related("uploaded_by"), pk=import_id)
+    return render(request, "segments/import_detail.html", {"data_import": data_import})
+
+
+@role_required(roles.IMPORT_DATA)
+@require_GET
+def import_status(request: HttpRequest, import_id: int) -> JsonResponse:
+    data_import = get_object_or_404(DataImport, pk=import_id)
+    running = {DataImport.Status.PENDING, DataImport.Status.RUNNING}
+    return JsonResponse(
+        {
+            "id": data_import.pk,
+            "status": data_import.status,
+            "status_label": data_import.get_status_display(),
+            "progress": data_import.progress,
+            "error": data_import.error_message,
+            "lines_imported": data_import.lines_imported,
+            "finished": data_import.status not in running,
+            "url": reverse("segments:import-detail", args=[data_import.pk]),
+        }
+    )
