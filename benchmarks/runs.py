@@ -75,11 +75,11 @@ def load_orders(folder: Path, customers: int) -> None:
 
 def segment_and_report() -> int:
     from segments.models import SegmentationRun
-    from segments.services import runs
+    from segments.services import run_execution, runs
 
     run, _ = runs.request_run(SegmentationRun.Trigger.COMMAND, enqueue=False)
     started = time.perf_counter()
-    run = runs.execute_run(run.pk)
+    run = run_execution.execute_run(run.pk)
     total = time.perf_counter() - started
     stages = ", ".join(f"{stage} {seconds:.2f} s" for stage, seconds in run.stage_seconds.items())
     peak_mb = peak_memory_mb()

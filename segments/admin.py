@@ -78,3 +78,21 @@ class AssignmentAdmin(admin.ModelAdmin):
 class ExportRecordAdmin(admin.ModelAdmin):
     list_display = ("created_at", "user", "run", "segment", "rows")
     raw_id_fields = ("user", "run", "segment")
+
+
+@admin.register(models.AuditEvent)
+class AuditEventAdmin(admin.ModelAdmin):
+    """Read-only: the log is append-only (segments.models.AuditEvent)."""
+
+    list_display = ("at", "actor_name", "action", "outcome", "object_type", "object_repr")
+    list_filter = ("action", "outcome", "object_type")
+    search_fields = ("actor_name", "object_repr")
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False

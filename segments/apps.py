@@ -1,6 +1,11 @@
 from __future__ import annotations
 
+import logging
+
 from django.apps import AppConfig
+from django.conf import settings
+
+logger = logging.getLogger("segweb")
 
 
 class SegmentsConfig(AppConfig):
@@ -9,8 +14,17 @@ class SegmentsConfig(AppConfig):
     verbose_name = "Customer segments"
 
     def ready(self) -> None:
+        from django.contrib.auth import signals as auth_signals
         from django.db.backends.signals import connection_created
 
+        from segments import checks, signals  # noqa: F401 - checks registers itself
         from segweb.database import refuse_unsupported_server
 
         connection_created.connect(refuse_unsupported_server, dispatch_uid="segweb-pg-version")
+        auth_signals.user_logged_in.connect(signals.record_sign_in, dispatch_uid="audit-sign-in")
+        auth_signals.user_logged_out.connect(signals.record_sign_out, dispatch_uid="audit-sign-out")
+        auth_signals.user_login_failed.connect(
+            signals.record_sign_in_failed, dispatch_uid="audit-sign-in-failed"
+        )
+        if not settings.DEBUG and not settings.HTTPS:
+            logger.warning("HTTPS=0: sign-in cookies and customer data travel unencrypted.")

@@ -6,10 +6,17 @@ itself is served once from the app's static files, so fragments never embed or f
 
 from __future__ import annotations
 
+import html
+import json
+
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
+
+PLOTLY_CONFIG = {"responsive": True, "displaylogo": False}
+# JSON inside HTML: these characters could close the element or start markup.
+JSON_IN_HTML = {ord("<"): "\\u003C", ord(">"): "\\u003E", ord("&"): "\\u0026"}
 
 FEATURE_LABELS = {
     "products_ordered": "Product types ordered",
@@ -66,7 +73,7 @@ def sizes_figure(segments: pd.DataFrame) -> go.Figure:
     """Customers per segment; `segments` has columns segment, name, size, colour."""
     fig = go.Figure(
         go.Bar(
-            x=segments["name"],
+            x=[plain_text(name) for name in segments["name"]],
             y=segments["size"],
             marker_color=list(segments["colour"]),
             text=segments["size"],
@@ -114,7 +121,7 @@ def scatter_3d_figure(
                 y=members["input_2"],
                 z=members["input_3"],
                 mode="markers",
-                name=segment.name,
+                name=plain_text(segment.name),
                 marker={"size": SCATTER_MARKER_SIZE, "color": segment.colour, "opacity": 0.8},
             )
         )
@@ -133,12 +140,24 @@ def scatter_3d_figure(
     return fig
 
 
+def plain_text(text: str) -> str:
+    """Text as Plotly should show it, not as markup.
+
+    Plotly renders a subset of HTML (links, <b>, <br>) in tick labels, legends and hover text,
+    so a segment named `<a href=...>` would become a link. Escaped, it shows as typed.
+    """
+    return html.escape(str(text), quote=False)
+
+
 def render_figure(fig: go.Figure, div_id: str) -> str:
-    """An HTML fragment for the figure; the page loads plotly.js from static files."""
-    return fig.to_html(
-        full_html=False,
-        include_plotlyjs=False,
-        div_id=div_id,
-        config={"responsive": True, "displaylogo": False},
-        default_width="100%",
+    """A placeholder and the figure as JSON data, which static/segments/charts.js draws.
+
+    The data sits in a script element of type application/json, which never runs: pages need
+    no inline script, so the Content-Security-Policy allows scripts from the app only.
+    """
+    payload = f'{{"figure": {fig.to_json()}, "config": {json.dumps(PLOTLY_CONFIG)}}}'
+    return (
+        f'<div id="{div_id}" class="plotly-chart" data-figure="{div_id}-figure"></div>'
+        f'<script type="application/json" id="{div_id}-figure">'
+        f"{payload.translate(JSON_IN_HTML)}</script>"
     )

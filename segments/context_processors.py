@@ -15,11 +15,13 @@ def role_flags(request: HttpRequest) -> dict[str, bool]:
             "can_export": False,
             "can_edit_notes": False,
             "can_manage_users": False,
+            "can_view_audit": False,
         }
     return {
         "can_manage_runs": user.has_perm(roles.MANAGE_RUNS),
         "can_import": user.has_perm(roles.IMPORT_DATA),
         "can_export": user.has_perm(roles.EXPORT_LISTS),
         "can_edit_notes": user.has_perm(roles.EDIT_STRATEGY),
-        "can_manage_users": user.has_perms(roles.MANAGE_USERS),
+        "can_manage_users": user.has_perm(roles.MANAGE_USERS),
+        "can_view_audit": user.has_perm(roles.VIEW_AUDIT),
     }

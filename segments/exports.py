@@ -17,6 +17,7 @@ from django.conf import settings
 from segments import campaigns, roles, selectors
 from segments.campaigns import LeftOut, Member
 from segments.models import ExportRecord, Segment, SegmentationRun
+from segments.services import audit
 
 CHUNK_SIZE = 2000
 ZIP_FLUSH_BYTES = 256 * 1024
@@ -149,9 +150,10 @@ def finish_record(record: ExportRecord, counts: ListCounts) -> None:
 def _start_record(request: ListRequest, user) -> ExportRecord:
     owner = user if user is not None and user.is_authenticated else None
     only = request.segments[0] if len(request.segments) == 1 else None
-    return ExportRecord.objects.create(
+    record = ExportRecord.objects.create(
         user=owner,
         run=request.run,
+        run_number=request.run.pk,
         segment=only,
         segment_indexes=[segment.number for segment in request.segments],
         preset=request.preset,
@@ -160,6 +162,16 @@ def _start_record(request: ListRequest, user) -> ExportRecord:
         include_without_consent=request.include_without_consent,
         holdout_percent=request.holdout_percent,
     )
+    exported = audit.Action.EXPORT_CREATED
+    audit.record(exported, actor=owner, obj=record, details=_export_details(record))
+    return record
+
+
+def _export_details(record: ExportRecord) -> dict:
+    """What was asked for (which run, segments and format), never who is in the list."""
+    fields = ("run_number", "segment_indexes", "preset", "hashed", "with_contacts",
+              "include_without_consent", "holdout_percent")  # fmt: skip
+    return {name: getattr(record, name) for name in fields}
 
 
 def _held_out(request: ListRequest, member: Member) -> bool:

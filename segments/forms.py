@@ -6,7 +6,7 @@ from django import forms
 from django.conf import settings
 from django.contrib.auth import get_user_model, password_validation
 from django.contrib.auth.models import AbstractUser
-from django.contrib.auth.validators import UnicodeUsernameValidator
+from django.contrib.auth.validators import ASCIIUsernameValidator
 from django.template.defaultfilters import filesizeformat
 from django_celery_beat import validators as cron
 from django_celery_beat.models import PeriodicTask
@@ -15,8 +15,9 @@ from segments import campaigns, roles
 from segments.clustering import MAX_K
 from segments.exports import ListRequest
 from segments.importers.detect import AUTO, KINDS
-from segments.models import DataImport, Segment, SegmentationRun
+from segments.models import AuditEvent, DataImport, Segment, SegmentationRun
 from segments.selectors import DEFAULT_MEMBER_SORT, MEMBER_SORTS
+from segments.services.audit import OBJECT_TYPES
 from segments.services.users import UserSpec, role_of
 
 K_MIN, K_MAX = 2, MAX_K
@@ -160,10 +161,12 @@ class UserForm(forms.Form):
     ACCOUNT_FIELDS = ("username", "first_name", "last_name", "email", "role", "is_active")
     ROLE_CHOICES = [("", "Choose a role"), (roles.MARKETING, "Marketing"), (roles.ADMIN, "Admin")]
 
+    # ASCII only: a username with look-alike letters from another script (a Cyrillic "a" in
+    # "admin") could pass for another account. First and last names keep any script.
     username = forms.CharField(
         max_length=150,
-        validators=[UnicodeUsernameValidator()],
-        help_text="Letters, digits and @ . + - _ only.",
+        validators=[ASCIIUsernameValidator()],
+        help_text="Letters, digits and @ . + - _ only: letters a-z and A-Z, without accents.",
     )
     first_name = forms.CharField(max_length=150, required=False)
     last_name = forms.CharField(max_length=150, required=False)
@@ -324,3 +327,32 @@ class ExportForm(forms.Form):
             include_without_consent=data["include_without_consent"],
             with_contacts=self.with_contacts,
         )
+
+
+class AuditFilterForm(forms.Form):
+    """The audit log's GET filters; an invalid one is reported and the others still apply."""
+
+    action = forms.ChoiceField(
+        required=False, choices=[("", "Any action"), *AuditEvent.Action.choices]
+    )
+    actor = forms.CharField(label="User", required=False, max_length=150)
+    object_type = forms.ChoiceField(
+        label="Object",
+        required=False,
+        choices=[
+            ("", "Any object"),
+            *((name, name) for name in sorted(set(OBJECT_TYPES.values()))),
+        ],
+    )
+    date_from = forms.DateField(
+        label="From", required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    date_to = forms.DateField(
+        label="To", required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+
+    def filters(self) -> dict:
+        """The valid, non-empty filters, for selectors.audit_page."""
+        self.is_valid()
+        data = getattr(self, "cleaned_data", {})
+        return {name: value for name, value in data.items() if value not in (None, "")}

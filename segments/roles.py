@@ -12,13 +12,19 @@ EDIT_STRATEGY = "segments.edit_strategy"
 EXPORT_LISTS = "segments.export_lists"
 IMPORT_DATA = "segments.import_data"
 MANAGE_RUNS = "segments.manage_runs"
+# The Users page. Not Django's auth.change_user: with it, an Admin with staff access could make
+# themselves a superuser in Django's admin, which stays for superusers only.
+MANAGE_USERS = "segments.manage_users"
+VIEW_AUDIT = "segments.view_audit"
 
 MARKETING_PERMISSIONS = ("view_results", "edit_strategy", "export_lists")
-ADMIN_PERMISSIONS = (*MARKETING_PERMISSIONS, "import_data", "manage_runs")
-# Admins manage users through these (Django's own auth permissions).
-ADMIN_USER_PERMISSIONS = ("view_user", "add_user", "change_user", "delete_user")
-# What the Users page needs: accounts are deactivated there, never deleted.
-MANAGE_USERS = ("auth.view_user", "auth.add_user", "auth.change_user")
+ADMIN_PERMISSIONS = (
+    *MARKETING_PERMISSIONS,
+    "import_data",
+    "manage_runs",
+    "manage_users",
+    "view_audit",
+)
 
 
 def create_role_groups(group_model: Any, permission_model: Any) -> None:
@@ -37,4 +43,3 @@ def create_role_groups(group_model: Any, permission_model: Any) -> None:
 
     grant(MARKETING, "segments", MARKETING_PERMISSIONS)
     grant(ADMIN, "segments", ADMIN_PERMISSIONS)
-    grant(ADMIN, "auth", ADMIN_USER_PERMISSIONS)

@@ -18,6 +18,7 @@ from django_celery_beat.models import PeriodicTask
 
 from segments.models import (
     Assignment,
+    AuditEvent,
     ConsentChange,
     Customer,
     DataImport,
@@ -32,6 +33,7 @@ RUNS_PER_PAGE = 25
 MEMBERS_PER_PAGE = 50
 IMPORTS_PER_PAGE = 25
 EXPORTS_PER_PAGE = 50
+AUDIT_EVENTS_PER_PAGE = 50
 # A search by customer id looks at no more than this many matching customers.
 SEARCH_LIMIT = 1000
 SAMPLE_POINTS = 5000
@@ -227,7 +229,8 @@ def get_customer(customer_id: int) -> Customer | None:
 
 def find_customers(query: str, limit: int = 50) -> list[Customer]:
     query = query.strip()
-    if not query:
+    # PostgreSQL text cannot hold NUL, so no customer id does: nothing to look for.
+    if not query or "\x00" in query:
         return []
     return list(
         Customer.objects.filter(external_id__startswith=query).order_by("external_id")[:limit]
@@ -266,6 +269,21 @@ def exports_page(page_number: str | int | None) -> Page:
         "-created_at", "-id"
     )
     return Paginator(records, EXPORTS_PER_PAGE).get_page(page_number)
+
+
+def audit_page(filters: dict, page_number: str | int | None) -> Page:
+    """Audit events, newest first, narrowed by AuditFilterForm.filters()."""
+    lookups = {
+        "action": "action",
+        "actor": "actor_name__iexact",
+        "object_type": "object_type",
+        "date_from": "at__date__gte",
+        "date_to": "at__date__lte",
+    }
+    events = AuditEvent.objects.filter(
+        **{lookups[name]: value for name, value in filters.items() if name in lookups}
+    )
+    return Paginator(events.order_by("-at", "-id"), AUDIT_EVENTS_PER_PAGE).get_page(page_number)
 
 
 def schedules() -> QuerySet[PeriodicTask]:

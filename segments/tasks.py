@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 from celery import shared_task
+from celery.signals import worker_ready
 from django.conf import settings
 from django.utils import timezone
 
 from segments.models import SegmentationRun
-from segments.services import imports, runs
+from segments.services import imports, recovery, run_execution, runs, schedules
 from segweb.celery import app
-
-# How often beat looks for runs and imports whose worker died (see fail_stale_runs/imports).
-STALE_WORK_CHECK_SECONDS = 300.0
 
 
 @shared_task(
@@ -33,7 +31,7 @@ def import_orders_task(import_id: int) -> None:
     max_retries=3,
 )
 def run_segmentation_task(self, run_id: int) -> None:
-    run = runs.execute_run(run_id)
+    run = run_execution.execute_run(run_id)
     if run.status == SegmentationRun.Status.RUNNING:
         # Another attempt holds the run; should its worker be dead, take over once it is stale.
         raise self.retry(countdown=runs.seconds_until_stale(run) + 1)
@@ -41,24 +39,25 @@ def run_segmentation_task(self, run_id: int) -> None:
 
 @shared_task
 def scheduled_run_task(schedule_name: str) -> None:
-    slot = timezone.now().replace(second=0, microsecond=0)
-    slot_name = f"{schedule_name[:80]}:{slot:%Y-%m-%dT%H:%M}"  # one run per beat slot
+    # One run per beat slot, named after the schedule's time, not after this execution's.
+    slot_name = schedules.schedule_slot(schedule_name, timezone.now())
     runs.request_run(SegmentationRun.Trigger.SCHEDULED, schedule_slot=slot_name)
 
 
 @shared_task
-def fail_stale_runs_task() -> None:
-    runs.fail_stale_runs()
+def recover_stale_work_task() -> None:
+    recovery.recover_stale_work()
 
 
-@shared_task
-def fail_stale_imports_task() -> None:
-    imports.fail_stale_imports()
+@worker_ready.connect
+def recover_when_a_worker_starts(sender, **kwargs) -> None:
+    """A new worker looks for work a dead one left, now and once that work can be stale."""
+    recover_stale_work_task.delay()
+    recover_stale_work_task.apply_async(countdown=settings.SEGWEB_STALE_SECONDS + 5)
 
 
 app.add_periodic_task(
-    STALE_WORK_CHECK_SECONDS, fail_stale_runs_task.s(), name="Fail stale segmentation runs"
-)
-app.add_periodic_task(
-    STALE_WORK_CHECK_SECONDS, fail_stale_imports_task.s(), name="Fail stale imports"
+    float(settings.SEGWEB_RECOVERY_SECONDS),
+    recover_stale_work_task.s(),
+    name="Recover runs and imports whose worker died",
 )

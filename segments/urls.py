@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from segments.views import exports, imports, runs, schedules, segments, users
+from segments.views import audit, exports, imports, runs, schedules, segments, users
 
 app_name = "segments"
 
@@ -13,6 +13,7 @@ urlpatterns = [
     path("runs/<int:run_id>/", runs.run_detail, name="run-detail"),
     path("runs/<int:run_id>/status/", runs.run_status, name="run-status"),
     path("runs/<int:run_id>/delete/", runs.run_delete, name="run-delete"),
+    path("runs/<int:run_id>/cancel/", runs.run_cancel, name="run-cancel"),
     path("runs/<int:run_id>/export/", exports.run_export, name="run-export"),
     path("segments/<int:segment_id>/", segments.segment_detail, name="segment-detail"),
     path("segments/<int:segment_id>/notes/", segments.segment_notes, name="segment-notes"),
@@ -31,4 +32,5 @@ urlpatterns = [
     path("users/", users.user_list, name="user-list"),
     path("users/new/", users.user_edit, name="user-create"),
     path("users/<int:user_id>/edit/", users.user_edit, name="user-edit"),
+    path("audit/", audit.audit_list, name="audit-list"),
 ]

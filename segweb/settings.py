@@ -12,6 +12,7 @@ from pathlib import Path
 import dj_database_url
 import plotly
 from django.core.exceptions import ImproperlyConfigured
+from django.utils.csp import CSP
 
 from segweb import local_postgres
 from segweb.env import env_bool, env_int, env_list, env_str
@@ -41,6 +42,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "django_celery_beat",
+    "axes",
     "segments",
 ]
 
@@ -53,6 +55,9 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django.middleware.csp.ContentSecurityPolicyMiddleware",
+    # Last: turns a paused sign-in into the lockout page (segments.signin.lockout_response).
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "segweb.urls"
@@ -69,6 +74,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "segments.context_processors.role_flags",
+                "django.template.context_processors.csp",
             ],
         },
     },
@@ -102,6 +108,31 @@ AUTH_PASSWORD_VALIDATORS = [
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "segments:dashboard"
 LOGOUT_REDIRECT_URL = "login"
+AUTHENTICATION_BACKENDS = [
+    # First: refuses a paused sign-in before any password is checked.
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+
+# Sign-in throttling (django-axes, segments.signin): a username from one address pauses after
+# AXES_FAILURE_LIMIT failures, an address after SEGWEB_SIGNIN_ADDRESS_FAILURE_LIMIT whatever the
+# usernames; a pause lasts 15 minutes from the failure that started it, and a success clears
+# that username's failures from that address. The login page states the limit and the pause.
+AXES_FAILURE_LIMIT = 5
+SEGWEB_SIGNIN_ADDRESS_FAILURE_LIMIT = 20
+AXES_COOLOFF_TIME = 0.25  # hours: 15 minutes
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], "ip_address"]  # this order: signin.py
+AXES_HANDLER = "segments.signin.SigninThrottle"
+AXES_RESET_ON_SUCCESS = True
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False  # refused tries do not extend a pause
+AXES_LOCKOUT_CALLABLE = "segments.signin.lockout_response"
+AXES_HTTP_RESPONSE_CODE = 429
+AXES_CLIENT_IP_CALLABLE = "segments.signin.client_ip"
+AXES_DISABLE_ACCESS_LOG = True  # sign-ins are in the audit log already; no second copy of IPs
+# Reverse proxies in front of the app that append to X-Forwarded-For (0: clients connect directly).
+SEGWEB_TRUSTED_PROXIES = env_int("SEGWEB_TRUSTED_PROXIES", 0)
+if SEGWEB_TRUSTED_PROXIES < 0:
+    raise ImproperlyConfigured("SEGWEB_TRUSTED_PROXIES must be 0 or more (see .env.example).")
 
 LANGUAGE_CODE = "en-gb"
 TIME_ZONE = env_str("TIME_ZONE", "UTC")
@@ -121,6 +152,9 @@ STORAGES = {
 }
 WHITENOISE_USE_FINDERS = True
 MEDIA_ROOT = VAR_DIR / "uploads"
+# Uploads hold customers' data: readable by the app's own user only (and deleted once imported).
+FILE_UPLOAD_PERMISSIONS = 0o600
+FILE_UPLOAD_DIRECTORY_PERMISSIONS = 0o700
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 SEGWEB_MAX_UPLOAD_BYTES = env_int("SEGWEB_MAX_UPLOAD_BYTES", 512 * 1024 * 1024)
@@ -128,13 +162,32 @@ SEGWEB_MAX_UPLOAD_BYTES = env_int("SEGWEB_MAX_UPLOAD_BYTES", 512 * 1024 * 1024)
 # it they export customer ids and features only.
 SEGWEB_MARKETING_CONTACT_EXPORTS = env_bool("SEGWEB_MARKETING_CONTACT_EXPORTS", default=True)
 
-# HTTPS=1 when the site is served over HTTPS (a proxy in front sets X-Forwarded-Proto).
-HTTPS = env_bool("HTTPS", default=False)
+# Secure by default: with DEBUG off the site is served over HTTPS (a proxy in front sets
+# X-Forwarded-Proto): secure cookies, a redirect from plain HTTP, HSTS with subdomains. HTTPS=0
+# opts out for a plain-HTTP intranet, and a warning says so at start (segments.apps).
+HTTPS = env_bool("HTTPS", default=not DEBUG)
 SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = SECURE_SSL_REDIRECT = HTTPS
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if HTTPS else None
-SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0)
-SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=False)
+SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31_536_000 if HTTPS else 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=HTTPS)
 SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", default=False)
+# Asking browsers to preload HSTS commits the whole domain to HTTPS for good: the domain
+# owner's decision (SECURE_HSTS_PRELOAD=1), not a default, so its deploy warning is silenced.
+SILENCED_SYSTEM_CHECKS = ["security.W021"]
+# Content-Security-Policy: scripts only from the app itself (and inline ones carrying the
+# request's nonce); styles may be inline, for the segment colours and Plotly's own styles.
+SECURE_CSP = {
+    "default-src": [CSP.SELF],
+    "script-src": [CSP.SELF, CSP.NONCE],
+    "style-src": [CSP.SELF, CSP.UNSAFE_INLINE],
+    "img-src": [CSP.SELF, "data:", "blob:"],
+    "font-src": [CSP.SELF, "data:"],
+    "connect-src": [CSP.SELF],
+    "object-src": [CSP.NONE],
+    "base-uri": [CSP.SELF],
+    "form-action": [CSP.SELF],
+    "frame-ancestors": [CSP.NONE],
+}
 SESSION_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
@@ -171,6 +224,16 @@ SEGWEB_TASK_SOFT_TIME_LIMIT = env_int("SEGWEB_TASK_SOFT_TIME_LIMIT", 1500)
 SEGWEB_TASK_TIME_LIMIT = env_int("SEGWEB_TASK_TIME_LIMIT", 1800)
 if SEGWEB_TASK_TIME_LIMIT >= CELERY_BROKER_VISIBILITY_TIMEOUT:
     raise ImproperlyConfigured("SEGWEB_TASK_TIME_LIMIT must be below CELERY_VISIBILITY_TIMEOUT.")
+# A worker writes a heartbeat every few seconds while it runs or imports; work silent for
+# SEGWEB_STALE_SECONDS has lost its worker and is handed to a live one (segments.services.recovery),
+# which a check does every SEGWEB_RECOVERY_SECONDS.
+SEGWEB_HEARTBEAT_SECONDS = env_int("SEGWEB_HEARTBEAT_SECONDS", 5)
+SEGWEB_STALE_SECONDS = env_int("SEGWEB_STALE_SECONDS", 60)
+SEGWEB_RECOVERY_SECONDS = env_int("SEGWEB_RECOVERY_SECONDS", 30)
+if SEGWEB_STALE_SECONDS < 3 * SEGWEB_HEARTBEAT_SECONDS:
+    raise ImproperlyConfigured("SEGWEB_STALE_SECONDS must be at least 3 heartbeats long.")
+# Fault tests only: "stage:seconds" holds every run at the start of that stage.
+SEGWEB_FAULT_PAUSE = env_str("SEGWEB_FAULT_PAUSE")
 
 LOGGING = {
     "version": 1,

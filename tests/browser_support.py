@@ -47,6 +47,11 @@ class BrowserSession:
     page: Page
     base_url: str
     requested_urls: list[str] = field(default_factory=list)
+    # Errors the page logged or threw: a Content-Security-Policy refusal shows up here.
+    errors: list[str] = field(default_factory=list)
+
+    def csp_violations(self) -> list[str]:
+        return [message for message in self.errors if "Content Security Policy" in message]
 
 
 @contextlib.contextmanager
@@ -61,6 +66,13 @@ def browser_session(base_url: str, executable: str) -> Iterator[BrowserSession]:
             page.set_default_timeout(DEFAULT_TIMEOUT_MS)
             session = BrowserSession(page, base_url)
             page.on("request", lambda request: session.requested_urls.append(request.url))
+            page.on(
+                "console",
+                lambda message: (
+                    session.errors.append(message.text) if message.type == "error" else None
+                ),
+            )
+            page.on("pageerror", lambda error: session.errors.append(str(error)))
             yield session
         finally:
             browser.close()

@@ -124,6 +124,8 @@ class StrategyNoteRevisionFactory(factory.django.DjangoModelFactory):
         model = models.StrategyNoteRevision
 
     segment = factory.SubFactory(SegmentFactory)
+    run_number = factory.SelfAttribute("segment.run_id")
+    segment_name = factory.SelfAttribute("segment.display_name")
     text = "Keep them engaged."
 
 
@@ -132,6 +134,7 @@ class ExportRecordFactory(factory.django.DjangoModelFactory):
         model = models.ExportRecord
 
     run = factory.SubFactory(SegmentationRunFactory)
+    run_number = factory.SelfAttribute("run.pk")
     rows = 0
 
 

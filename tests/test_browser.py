@@ -24,7 +24,8 @@ from segments.models import (
     StrategyNoteRevision,
 )
 from segments.services.imports import import_file
-from segments.services.runs import execute_run, request_run
+from segments.services.run_execution import execute_run
+from segments.services.runs import request_run
 from tests import factories
 from tests.browser_support import (
     BrowserSession,
@@ -245,6 +246,11 @@ def test_browser_admin_imports_file_and_watches_run_finish(
     assert run.requested_by == admin
     assert run.customers_used == 80
     assert page.locator("#elbow-chart .scatterlayer .trace").count() >= 1
+    # Every chart is drawn from its JSON data under the Content-Security-Policy.
+    charts = page.locator(".plotly-chart")
+    page.wait_for_function("document.querySelectorAll('.plotly-chart .main-svg').length >= 4")
+    assert charts.count() >= 4
+    assert browser.csp_violations() == []
     save_screenshot(page, "run_detail")
     page.goto("/runs/")
     assert page.locator(f"#run-table tr[data-run-id='{run.pk}']").count() == 1

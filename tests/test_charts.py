@@ -102,3 +102,40 @@ def test_render_figure_fragment_without_plotlyjs() -> None:
     assert "<html" not in html
     assert "cdn" not in html.lower()
     assert len(html) < 50_000
+
+
+NAMED = pd.DataFrame(
+    {
+        "segment": [0, 1],
+        "name": ['<a href="https://evil.example">Win</a>', "Tom & Jerry's <b>best</b>"],
+        "colour": ["#111111", "#222222"],
+        "size": [7, 3],
+    }
+)
+ESCAPED = [
+    '&lt;a href="https://evil.example"&gt;Win&lt;/a&gt;',
+    "Tom &amp; Jerry's &lt;b&gt;best&lt;/b&gt;",
+]
+
+
+@pytest.mark.parametrize(
+    ("text", "shown"),
+    [
+        ("VIP \u00b7 Loyal", "VIP \u00b7 Loyal"),
+        ("<br>", "&lt;br&gt;"),
+        ("a & b", "a &amp; b"),
+        ("<a href='x'>y</a>", "&lt;a href='x'&gt;y&lt;/a&gt;"),
+    ],
+)
+def test_plain_text_markup_is_escaped(text: str, shown: str) -> None:
+    assert charts.plain_text(text) == shown
+
+
+def test_sizes_figure_segment_names_cannot_become_links() -> None:
+    assert list(charts.sizes_figure(NAMED).data[0].x) == ESCAPED
+
+
+def test_scatter_3d_figure_legend_names_cannot_become_links() -> None:
+    fig = charts.scatter_3d_figure(points(50), NAMED)
+    assert [trace.name for trace in fig.data] == ESCAPED
+    assert "<a href" not in charts.render_figure(fig, "scatter-chart")

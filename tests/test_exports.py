@@ -12,7 +12,7 @@ import pytest
 
 from segments import campaigns, exports, roles
 from segments.exports import ListRequest
-from segments.models import ExportRecord
+from segments.models import AuditEvent, ExportRecord
 from tests import factories
 
 FINISHED = dt.datetime(2026, 3, 5, 12, 0, tzinfo=dt.UTC)
@@ -305,3 +305,24 @@ def test_list_request_filename_names_run_segments_preset(
     )
     request = ListRequest(run=run, segments=segments, preset=preset)
     assert request.filename(holdout=holdout, suffix=suffix) == expected
+
+
+@pytest.mark.django_db
+def test_stream_list_record_keeps_run_number_and_is_audited() -> None:
+    run = factories.campaign_run()
+    user = factories.marketing_user(username="mark")
+    segment = run.segments.get(index=1)
+    stream_body(ListRequest(run=run, segments=(segment,), preset="klaviyo"), user)
+    record = ExportRecord.objects.get()
+    assert record.run_number == run.pk
+    event = AuditEvent.objects.get(action=AuditEvent.Action.EXPORT_CREATED)
+    assert (event.actor, event.object_type, event.object_id) == (user, "export", str(record.pk))
+    assert event.details == {
+        "run_number": run.pk,
+        "segment_indexes": [2],
+        "preset": "klaviyo",
+        "hashed": False,
+        "with_contacts": True,
+        "include_without_consent": False,
+        "holdout_percent": 0,
+    }

@@ -188,6 +188,12 @@ def test_find_customers_by_prefix() -> None:
     assert selectors.find_customers("  ") == []
 
 
+@pytest.mark.parametrize("query", ["\x00", "AB\x00", "\x00AB"])
+def test_find_customers_nul_character_finds_nothing(query: str) -> None:
+    factories.CustomerFactory(external_id="AB1")
+    assert selectors.find_customers(query) == []
+
+
 def test_schedules_only_scheduled_run_tasks() -> None:
     mine = save_schedule(ScheduleSpec("Zzz nightly", True, "0", "1", "*"))
     assert mine in list(selectors.schedules())

@@ -265,27 +265,19 @@ def _running_upload(settings, tmp_path, started_seconds_ago: float) -> DataImpor
     data_import = DataImport(file_name="orders.csv", status=Status.RUNNING)
     data_import.file.save("orders.csv", SimpleUploadedFile("orders.csv", content), save=False)
     data_import.started_at = timezone.now() - dt.timedelta(seconds=started_seconds_ago)
+    data_import.heartbeat_at = data_import.started_at
     data_import.save()
     return data_import
 
 
 def test_process_import_left_running_by_dead_worker_is_taken_over(settings, tmp_path):
-    stale = _running_upload(settings, tmp_path, settings.SEGWEB_TASK_TIME_LIMIT + 60)
+    stale = _running_upload(settings, tmp_path, settings.SEGWEB_STALE_SECONDS + 1)
     done = imports.process_import(stale.pk)
-    assert (done.status, done.lines_imported) == (Status.SUCCEEDED, 5)
+    assert (done.status, done.lines_imported, done.attempts) == (Status.SUCCEEDED, 5, 1)
+    assert not done.file  # the upload is removed once imported
 
 
 def test_process_import_running_in_a_live_worker_is_left_alone(settings, tmp_path):
     live = _running_upload(settings, tmp_path, 5)
     assert imports.process_import(live.pk).status == Status.RUNNING
     assert not OrderLine.objects.exists()
-
-
-def test_fail_stale_imports_marks_only_abandoned_imports_failed(settings, tmp_path):
-    stale = _running_upload(settings, tmp_path, settings.SEGWEB_TASK_TIME_LIMIT + 60)
-    live = _running_upload(settings, tmp_path, 5)
-    assert imports.fail_stale_imports() == 1
-    stale.refresh_from_db()
-    live.refresh_from_db()
-    assert (stale.status, live.status) == (Status.FAILED, Status.RUNNING)
-    assert "worker stopped" in stale.error_message

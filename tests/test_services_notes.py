@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from segments.models import StrategyNoteRevision
+from segments.models import AuditEvent, StrategyNoteRevision
 from segments.services.notes import update_strategy_notes
 from tests import factories
 
@@ -58,3 +58,33 @@ def test_update_strategy_notes_without_name_keeps_custom_name() -> None:
     update_strategy_notes(segment, "new text", None)
     segment.refresh_from_db()
     assert segment.custom_name == "VIP"
+
+
+def test_update_strategy_notes_revision_keeps_run_number_and_segment_name() -> None:
+    segment = factories.SegmentFactory(name="Bargain hunters")
+    revision = update_strategy_notes(segment, "Plan", None, custom_name="Deal seekers")
+    revision.refresh_from_db()
+    assert (revision.run_number, revision.segment_name) == (segment.run_id, "Deal seekers")
+
+
+@pytest.mark.parametrize(
+    ("text", "name", "changes"),
+    [
+        ("New plan", None, {"text_changed": True, "name_changed": False}),
+        ("Old plan", "VIP", {"text_changed": False, "name_changed": True}),
+        ("New plan", "VIP", {"text_changed": True, "name_changed": True}),
+    ],
+)
+def test_update_strategy_notes_records_who_and_what_changed(text, name, changes) -> None:
+    segment = factories.SegmentFactory(strategy_notes="Old plan", index=2)
+    user = factories.marketing_user(username="mark")
+    update_strategy_notes(segment, text, user, custom_name=name)
+    event = AuditEvent.objects.get()
+    assert (event.action, event.actor, event.object_type) == ("notes_edited", user, "segment")
+    assert event.details == {"run": segment.run_id, "segment_number": 3, **changes}
+
+
+def test_update_strategy_notes_unchanged_records_nothing() -> None:
+    segment = factories.SegmentFactory(strategy_notes="Same")
+    update_strategy_notes(segment, "Same", factories.marketing_user())
+    assert not AuditEvent.objects.filter(action=AuditEvent.Action.NOTES_EDITED).exists()

@@ -9,7 +9,7 @@ from sklearn.metrics import adjusted_rand_score
 
 from segments import tasks
 from segments.models import Assignment, Segment, SegmentationRun
-from segments.services import run_store, runs
+from segments.services import run_execution, run_store, runs
 from tests.factories import SegmentationRunFactory, UserFactory
 from tests.run_data import groups_lines, insert_lines
 
@@ -30,7 +30,7 @@ def new_run(**parameters) -> SegmentationRun:
 
 
 def test_execute_run_well_separated_groups_are_recovered(groups):
-    run = runs.execute_run(new_run().pk)
+    run = run_execution.execute_run(new_run().pk)
 
     assert run.status == Status.SUCCEEDED, run.error
     assert run.chosen_k == run.suggested_k == 3
@@ -44,7 +44,7 @@ def test_execute_run_well_separated_groups_are_recovered(groups):
 
 
 def test_execute_run_records_progress_snapshot_elbow_and_stage_seconds(groups):
-    run = runs.execute_run(new_run(kmax=6).pk)
+    run = run_execution.execute_run(new_run(kmax=6).pk)
 
     assert (run.stage, run.progress, run.attempts) == ("done", 100, 1)
     assert run.lines_used > 0 and run.data_from and run.data_to
@@ -58,15 +58,15 @@ def test_execute_run_records_progress_snapshot_elbow_and_stage_seconds(groups):
 
 
 def test_execute_run_chosen_k_overrides_suggestion(groups):
-    run = runs.execute_run(new_run(k=2).pk)
+    run = run_execution.execute_run(new_run(k=2).pk)
 
     assert run.chosen_k == 2
     assert run.segments.count() == 2
 
 
 def test_execute_run_same_data_and_random_state_give_identical_assignments(groups):
-    first = runs.execute_run(new_run(k=4).pk)
-    second = runs.execute_run(new_run(k=4).pk)
+    first = run_execution.execute_run(new_run(k=4).pk)
+    second = run_execution.execute_run(new_run(k=4).pk)
 
     def labels(run):
         return list(
@@ -77,10 +77,10 @@ def test_execute_run_same_data_and_random_state_give_identical_assignments(group
 
 
 def test_execute_run_duplicate_delivery_does_nothing(groups):
-    run = runs.execute_run(new_run().pk)
+    run = run_execution.execute_run(new_run().pk)
     finished_at = run.finished_at
 
-    again = runs.execute_run(run.pk)
+    again = run_execution.execute_run(run.pk)
 
     assert again.attempts == 1
     assert again.finished_at == finished_at
@@ -137,7 +137,7 @@ def test_execute_run_failure_records_error_and_leaves_no_assignments(groups, mon
 
     monkeypatch.setattr(run_store, "write_assignments", write_then_fail)
 
-    run = runs.execute_run(new_run().pk)
+    run = run_execution.execute_run(new_run().pk)
 
     assert run.status == Status.FAILED
     assert "disk full" in run.error
@@ -147,17 +147,17 @@ def test_execute_run_failure_records_error_and_leaves_no_assignments(groups, mon
 
 
 def test_execute_run_without_customers_fails_with_a_clear_message():
-    run = runs.execute_run(new_run().pk)
+    run = run_execution.execute_run(new_run().pk)
 
     assert run.status == Status.FAILED
     assert "at least two customers" in run.error
 
 
 def test_execute_run_matched_segments_inherit_custom_name_and_notes(groups):
-    first = runs.execute_run(new_run().pk)
+    first = run_execution.execute_run(new_run().pk)
     first.segments.filter(index=2).update(custom_name="VIPs", strategy_notes="Call them.")
 
-    second = runs.execute_run(new_run().pk)
+    second = run_execution.execute_run(new_run().pk)
 
     assert second.previous_run == first
     vip = second.segments.get(index=2)
@@ -170,9 +170,9 @@ def test_execute_run_matched_segments_inherit_custom_name_and_notes(groups):
 
 
 def test_execute_run_unmatched_segments_are_new_and_old_ones_vanish(groups):
-    runs.execute_run(new_run(k=3).pk)
+    run_execution.execute_run(new_run(k=3).pk)
 
-    second = runs.execute_run(new_run(k=2).pk)
+    second = run_execution.execute_run(new_run(k=2).pk)
 
     assert second.segments.filter(is_new=False).count() + len(second.vanished_segments) >= 2
     assert len(second.vanished_segments) == 3 - second.segments.filter(is_new=False).count()
@@ -210,80 +210,43 @@ def test_request_run_schedule_slot_taken_returns_its_run():
 
 
 def test_current_run_is_latest_success_and_a_failed_run_does_not_replace_it(groups, monkeypatch):
-    older = runs.execute_run(new_run().pk)
-    newer = runs.execute_run(new_run().pk)
-    monkeypatch.setattr(runs.clustering, "fit_kmeans", _explode)
-    failed = runs.execute_run(new_run().pk)
+    older = run_execution.execute_run(new_run().pk)
+    newer = run_execution.execute_run(new_run().pk)
+    monkeypatch.setattr(run_execution.clustering, "fit_kmeans", _explode)
+    failed = run_execution.execute_run(new_run().pk)
 
     assert failed.status == Status.FAILED
     assert SegmentationRun.objects.current() == newer != older
 
 
-@override_settings(SEGWEB_TASK_TIME_LIMIT=60)
-def test_fail_stale_runs_marks_abandoned_running_run_failed():
-    stale = SegmentationRunFactory(
-        status=Status.RUNNING, heartbeat_at=timezone.now() - timedelta(seconds=61)
-    )
-
-    assert runs.fail_stale_runs() == 1
-
-    stale.refresh_from_db()
-    assert stale.status == Status.FAILED
-    assert "stopped responding" in stale.error
-
-
-@override_settings(SEGWEB_TASK_TIME_LIMIT=60)
-def test_fail_stale_runs_leaves_a_live_run_alone():
-    live = SegmentationRunFactory(
-        status=Status.RUNNING, heartbeat_at=timezone.now() - timedelta(seconds=30)
-    )
-
-    assert runs.fail_stale_runs() == 0
-    live.refresh_from_db()
-    assert live.status == Status.RUNNING
-
-
-@override_settings(CELERY_BROKER_VISIBILITY_TIMEOUT=600)
-def test_fail_stale_runs_fails_a_run_nobody_picked_up():
-    run = new_run()
-    SegmentationRun.objects.filter(pk=run.pk).update(
-        created_at=timezone.now() - timedelta(seconds=601)
-    )
-
-    runs.fail_stale_runs()
-
-    run.refresh_from_db()
-    assert run.status == Status.FAILED
-
-
-@override_settings(SEGWEB_TASK_TIME_LIMIT=60)
+@override_settings(SEGWEB_STALE_SECONDS=60)
 def test_execute_run_takes_over_a_stale_running_run(groups):
     run = new_run()
     SegmentationRun.objects.filter(pk=run.pk).update(
         status=Status.RUNNING, attempts=1, heartbeat_at=timezone.now() - timedelta(seconds=61)
     )
 
-    run = runs.execute_run(run.pk)
+    run = run_execution.execute_run(run.pk)
 
     assert run.status == Status.SUCCEEDED
     assert run.attempts == 2
 
 
-@override_settings(SEGWEB_TASK_TIME_LIMIT=60)
+@override_settings(SEGWEB_STALE_SECONDS=60)
 def test_execute_run_live_running_run_is_not_taken_over(groups):
     run = new_run()
     SegmentationRun.objects.filter(pk=run.pk).update(
         status=Status.RUNNING, attempts=1, heartbeat_at=timezone.now()
     )
 
-    run = runs.execute_run(run.pk)
+    run = run_execution.execute_run(run.pk)
 
     assert (run.status, run.attempts) == (Status.RUNNING, 1)
     assert 0 < runs.seconds_until_stale(run) <= 60
 
 
 def test_delete_run_removes_segments_and_assignments(groups):
-    run = runs.execute_run(new_run().pk)
+    run = run_execution.execute_run(new_run().pk)
 
     runs.delete_run(run)
 
@@ -300,7 +263,7 @@ def test_delete_run_active_run_is_refused():
 
 
 def test_run_summary_names_k_sizes_and_time(groups):
-    run = runs.execute_run(new_run().pk)
+    run = run_execution.execute_run(new_run().pk)
 
     summary = runs.run_summary(run)
 
@@ -310,3 +273,25 @@ def test_run_summary_names_k_sizes_and_time(groups):
 
 def _explode(*args, **kwargs):
     raise RuntimeError("boom")
+
+
+def test_cancel_run_running_run_is_cancelled_and_its_attempt_writes_nothing():
+    run = SegmentationRunFactory(status=Status.RUNNING, attempts=1, heartbeat_at=timezone.now())
+    user = UserFactory(username="ines")
+
+    assert runs.cancel_run(run, user)
+
+    run.refresh_from_db()
+    assert run.status == Status.CANCELLED
+    assert "Cancelled by ines" in run.error
+    with pytest.raises(run_execution.RunLost):
+        run_execution._advance(run.pk, 1, "fit", 50)
+    assert run_execution.execute_run(run.pk).status == Status.CANCELLED  # not claimable any more
+
+
+def test_cancel_run_finished_run_is_left_alone():
+    run = SegmentationRunFactory(status=Status.SUCCEEDED)
+
+    assert not runs.cancel_run(run)
+    run.refresh_from_db()
+    assert run.status == Status.SUCCEEDED

@@ -6,6 +6,7 @@ import pytest
 from django.contrib.auth.models import Group
 
 from segments import roles
+from segments.models import AuditEvent
 from segments.services.users import (
     UserChangeRefused,
     UserSpec,
@@ -60,7 +61,7 @@ def test_update_user_switches_role_to_admin_only() -> None:
     user, admin = factories.marketing_user(), factories.admin_user()
     update_user(user, spec_for(user, role=roles.ADMIN), admin)
     assert group_names(user) == {roles.ADMIN}
-    assert user.has_perms(roles.MANAGE_USERS)
+    assert user.has_perm(roles.MANAGE_USERS)
 
 
 def test_update_user_keeps_groups_that_are_not_roles() -> None:
@@ -114,14 +115,103 @@ def test_update_user_self_edit_keeping_access_is_allowed() -> None:
     assert admin.first_name == "Me"
 
 
-def test_update_user_superuser_is_refused() -> None:
-    superuser = factories.UserFactory(is_superuser=True, is_staff=True)
-    admin = factories.admin_user()
-    changed = dataclasses.replace(spec_for(superuser), is_active=False)
+@pytest.mark.parametrize(
+    "flags",
+    [
+        {"is_superuser": True, "is_staff": True},
+        {"is_staff": True},
+        {"is_superuser": True},
+    ],
+)
+def test_update_user_staff_or_superuser_is_refused_and_recorded(flags: dict) -> None:
+    protected = factories.admin_user(username="root", **flags)
+    admin = factories.admin_user(username="ada")
+    changed = dataclasses.replace(spec_for(protected), is_active=False)
     with pytest.raises(UserChangeRefused, match="Django's admin"):
-        update_user(superuser, changed, admin)
-    superuser.refresh_from_db()
-    assert superuser.is_active is True
+        update_user(protected, changed, admin, new_password=NEW_PASSWORD)
+    protected.refresh_from_db()
+    assert protected.is_active is True
+    assert protected.check_password(factories.PASSWORD)
+    event = AuditEvent.objects.get()
+    assert (event.action, event.outcome, event.actor_name, event.object_repr) == (
+        "user_updated",
+        "refused",
+        "ada",
+        "root",
+    )
+
+
+# The audit trail
+
+
+def events() -> list[tuple[str, dict]]:
+    return [(e.action, e.details) for e in AuditEvent.objects.order_by("id")]
+
+
+def test_create_user_records_creator_and_role() -> None:
+    admin = factories.admin_user(username="ada")
+    spec = UserSpec("mark", "Mark", "Eting", "mark@example.com", roles.MARKETING, True)
+    user = create_user(spec, NEW_PASSWORD, admin)
+    event = AuditEvent.objects.get()
+    assert (event.action, event.actor, event.object_id) == ("user_created", admin, str(user.pk))
+    assert event.details == {"role": roles.MARKETING, "active": True}
+
+
+@pytest.mark.parametrize(
+    ("changes", "password", "expected"),
+    [
+        ({"first_name": "Marcus"}, None, [("user_updated", {"fields": ["first_name"]})]),
+        (
+            {"username": "marcus", "email": "m@example.com"},
+            None,
+            [("user_updated", {"fields": ["username", "email"]})],
+        ),
+        ({"role": roles.ADMIN}, None, [("role_changed", {"from": "Marketing", "to": "Admin"})]),
+        ({}, NEW_PASSWORD, [("password_reset", {"own": False})]),
+        ({"is_active": False}, None, [("user_deactivated", {})]),
+        (
+            {"is_active": False, "role": roles.ADMIN},
+            NEW_PASSWORD,
+            [
+                ("role_changed", {"from": "Marketing", "to": "Admin"}),
+                ("password_reset", {"own": False}),
+                ("user_deactivated", {}),
+            ],
+        ),
+        ({}, None, []),
+    ],
+)
+def test_update_user_records_each_kind_of_change(changes, password, expected) -> None:
+    user, admin = factories.marketing_user(username="mark"), factories.admin_user()
+    update_user(user, spec_for(user, **changes), admin, new_password=password)
+    assert events() == expected
+
+
+def test_update_user_reactivation_is_recorded() -> None:
+    user, admin = factories.marketing_user(is_active=False), factories.admin_user()
+    update_user(user, spec_for(user, is_active=True), admin)
+    assert events() == [("user_reactivated", {})]
+
+
+def test_update_user_records_no_password_or_contact_details() -> None:
+    user, admin = factories.marketing_user(username="mark"), factories.admin_user()
+    changes = {"email": "new.address@example.com", "first_name": "Marcus"}
+    update_user(user, spec_for(user, **changes), admin, new_password=NEW_PASSWORD)
+    stored = repr(list(AuditEvent.objects.values()))
+    assert "new.address" not in stored
+    assert "Marcus" not in stored
+    assert NEW_PASSWORD not in stored
+
+
+def test_update_user_self_lockout_refusal_is_recorded() -> None:
+    admin = factories.admin_user()
+    with pytest.raises(UserChangeRefused):
+        update_user(admin, spec_for(admin, is_active=False), admin)
+    event = AuditEvent.objects.get()
+    assert (event.outcome, event.details) == (
+        "refused",
+        {"reason": "You cannot deactivate your own account."},
+    )
 
 
 def test_users_with_roles_names_each_users_role() -> None:

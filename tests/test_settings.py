@@ -39,6 +39,7 @@ def start_django(
             "DATABASE_URL must be set",
         ),
         ({"DEBUG": "1", "DATABASE_URL": "sqlite:///var/x.sqlite3"}, "runs on PostgreSQL 15"),
+        ({"DEBUG": "1", "SEGWEB_TRUSTED_PROXIES": "-1"}, "SEGWEB_TRUSTED_PROXIES must be 0"),
     ],
 )
 def test_settings_bad_config_stops_start_with_message(env: dict[str, str], message: str) -> None:
@@ -62,23 +63,52 @@ def test_settings_debug_on_without_database_url_uses_the_embedded_server() -> No
     assert result.stdout.strip() == "/srv/segweb-var/postgres", result.stderr
 
 
-def test_settings_https_deployment_passes_deploy_check() -> None:
-    env = {
-        "DEBUG": "0",
-        "SECRET_KEY": "k3y-" + "x9Q!" * 15,
-        "ALLOWED_HOSTS": "segweb.example.com",
-        "HTTPS": "1",
-        "SECURE_HSTS_SECONDS": "31536000",
-        "SECURE_HSTS_INCLUDE_SUBDOMAINS": "1",
-        "SECURE_HSTS_PRELOAD": "1",
-    }
-    clean = {k: v for k, v in os.environ.items() if k not in env}
-    result = subprocess.run(
+def deploy_check(**env: str) -> subprocess.CompletedProcess:
+    """manage.py check --deploy in a fresh process: only the given security variables set."""
+    names = {"DEBUG", "SECRET_KEY", "ALLOWED_HOSTS", "HTTPS", "SECURE_HSTS_SECONDS"}
+    clean = {k: v for k, v in os.environ.items() if k not in names}
+    return subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
         cwd=ROOT,
-        env={**clean, **env},
+        env={**clean, "DEBUG": "0", "SECRET_KEY": "k3y-" + "x9Q!" * 15, **env},
         capture_output=True,
         text=True,
         timeout=120,
     )
+
+
+def test_settings_production_defaults_pass_the_deploy_check() -> None:
+    result = deploy_check(ALLOWED_HOSTS="segweb.example.com")
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_settings_plain_http_opt_out_is_warned_about() -> None:
+    result = deploy_check(ALLOWED_HOSTS="segweb.example.com", HTTPS="0")
+    assert result.returncode != 0
+    assert "segweb.W001" in result.stdout + result.stderr
+
+
+@pytest.mark.parametrize(
+    ("setting", "expected"),
+    [
+        ("SECURE_SSL_REDIRECT", "True"),
+        ("SESSION_COOKIE_SECURE", "True"),
+        ("CSRF_COOKIE_SECURE", "True"),
+        ("SECURE_HSTS_SECONDS", "31536000"),
+        ("SECURE_HSTS_INCLUDE_SUBDOMAINS", "True"),
+    ],
+)
+def test_settings_debug_off_is_https_by_default(setting: str, expected: str) -> None:
+    code = f"from django.conf import settings; print(settings.{setting})"
+    result = start_django(code, DEBUG="0", SECRET_KEY="x" * 50, ALLOWED_HOSTS="a.example", HTTPS="")
+    assert result.stdout.strip() == expected, result.stderr
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"), [("", True), ("  ", True), ("0", False), ("yes", True)]
+)
+def test_env_bool_empty_value_gives_the_default(monkeypatch, raw: str, expected: bool) -> None:
+    from segweb.env import env_bool
+
+    monkeypatch.setenv("SEGWEB_TEST_FLAG", raw)
+    assert env_bool("SEGWEB_TEST_FLAG", default=True) is expected

@@ -185,12 +185,27 @@ def test_run_detail_marketing_sees_no_delete_button(ids) -> None:
 
 
 @pytest.mark.parametrize(
-    "model", ["segmentationrun", "segment", "assignment", "dataimport", "exportrecord", "customer"]
+    "model",
+    [
+        "segmentationrun",
+        "segment",
+        "assignment",
+        "dataimport",
+        "exportrecord",
+        "customer",
+        "auditevent",
+    ],
 )
 def test_django_admin_superuser_sees_models(ids, model: str) -> None:
     superuser = factories.UserFactory(is_staff=True, is_superuser=True)
     response = signed_in(superuser).get(reverse(f"admin:segments_{model}_changelist"))
     assert response.status_code == 200
+
+
+def test_django_admin_audit_events_are_read_only(ids) -> None:
+    superuser = factories.UserFactory(is_staff=True, is_superuser=True)
+    content = signed_in(superuser).get(reverse("admin:segments_auditevent_changelist")).content
+    assert reverse("admin:segments_auditevent_add").encode() not in content
 
 
 def test_django_admin_marketing_user_is_sent_to_admin_login(ids) -> None:

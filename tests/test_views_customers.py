@@ -58,6 +58,15 @@ def test_customer_search_prefix_lists_matches(marketing: Client) -> None:
     assert "A-1" in content and "A-2" in content and "B-1" not in content
 
 
+@pytest.mark.parametrize("query", ["%00", "A-%00", "%00A-1"])
+def test_customer_search_nul_character_finds_nothing(marketing: Client, query: str) -> None:
+    factories.CustomerFactory(external_id="A-1")
+    response = marketing.get(reverse("segments:customer-search") + f"?q={query}")
+    assert response.status_code == 200
+    assert response.context["customers"] == []
+    assert "\x00" not in response.content.decode()
+
+
 def contacted_customer() -> tuple[object, object]:
     data_import = factories.DataImportFactory(
         file_name="customers.csv",

@@ -12,6 +12,7 @@ from django.urls import reverse
 
 from segments import campaigns
 from segments.models import Assignment, Customer, ExportRecord, SegmentationRun
+from segments.services import runs as run_service
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -255,6 +256,16 @@ def test_export_list_admin_sees_records(admin: Client) -> None:
     assert "klaviyo" in content
     assert ">56<" in content
     assert ">789<" in content
+
+
+def test_export_list_deleted_run_shows_its_number(admin: Client) -> None:
+    run = factories.segmented_run()
+    factories.ExportRecordFactory(run=run, rows=7)
+    run_id = run.pk
+    run_service.delete_run(run)
+    content = admin.get(reverse("segments:export-list")).content.decode()
+    assert f'{run_id} <small class="sub">deleted</small>' in content
+    assert reverse("segments:run-detail", args=[run_id]) not in content
 
 
 def test_export_list_marketing_gets_403(marketing: Client) -> None:

@@ -8,7 +8,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from segments.models import DataImport
+from segments.models import AuditEvent, DataImport
 from segments.services import imports as import_service
 from tests import factories
 
@@ -84,6 +84,15 @@ def test_import_upload_with_importer_creates_pending_import(admin: Client, media
     data_import = DataImport.objects.get()
     assert data_import.file_name == "orders.csv"
     assert data_import.status == DataImport.Status.PENDING
+
+
+def test_import_upload_is_recorded_with_uploader(admin: Client, media) -> None:
+    upload = SimpleUploadedFile("orders.csv", CSV, content_type="text/csv")
+    admin.post(UPLOAD_URL, {"file": upload, "requested_format": "auto"})
+    data_import = DataImport.objects.get()
+    event = AuditEvent.objects.get(action=AuditEvent.Action.IMPORT_UPLOADED)
+    assert (event.actor, event.object_type) == (data_import.uploaded_by, "import")
+    assert (event.object_id, event.object_repr) == (str(data_import.pk), str(data_import))
 
 
 def test_import_detail_shows_counts_and_errors(admin: Client) -> None:

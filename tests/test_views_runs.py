@@ -7,8 +7,9 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from segments.models import SegmentationRun
+from segments.models import AuditEvent, SegmentationRun, StrategyNoteRevision
 from segments.services import runs as run_service
+from segments.services.notes import update_strategy_notes
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -198,11 +199,13 @@ def test_run_status_failed_reports_reason(marketing: Client) -> None:
 
 def test_run_delete_calls_service(admin: Client, monkeypatch: pytest.MonkeyPatch) -> None:
     run = factories.SegmentationRunFactory()
-    deleted: list[int] = []
-    monkeypatch.setattr(run_service, "delete_run", lambda r: deleted.append(r.pk))
+    deleted: list[tuple[int, bool]] = []
+    monkeypatch.setattr(
+        run_service, "delete_run", lambda r, user: deleted.append((r.pk, user.is_authenticated))
+    )
     response = admin.post(reverse("segments:run-delete", args=[run.pk]))
     assert response["Location"] == LIST_URL
-    assert deleted == [run.pk]
+    assert deleted == [(run.pk, True)]
 
 
 def test_run_delete_active_run_is_refused(admin: Client) -> None:
@@ -216,6 +219,34 @@ def test_run_delete_with_engine_removes_run(admin: Client) -> None:
     run = factories.segmented_run()
     admin.post(reverse("segments:run-delete", args=[run.pk]))
     assert not SegmentationRun.objects.filter(pk=run.pk).exists()
+
+
+def test_run_delete_keeps_exports_notes_and_records_who(admin: Client) -> None:
+    run = factories.segmented_run()
+    segment = run.segments.get(index=0)
+    update_strategy_notes(segment, "Win them back", None, custom_name="Lapsed")
+    export = factories.ExportRecordFactory(run=run, segment=segment, rows=3)
+    run_id = run.pk
+    admin.post(reverse("segments:run-delete", args=[run_id]))
+    export.refresh_from_db()
+    assert (export.run, export.segment, export.run_number, export.rows) == (None, None, run_id, 3)
+    revision = StrategyNoteRevision.objects.get()
+    assert (revision.segment, revision.run_number, revision.segment_name) == (
+        None,
+        run_id,
+        "Lapsed",
+    )
+    assert revision.text == "Win them back"
+    event = AuditEvent.objects.get(action=AuditEvent.Action.RUN_DELETED)
+    assert (event.object_type, event.object_id, event.outcome) == ("run", str(run_id), "ok")
+    assert event.actor is not None and event.actor.has_perm("segments.manage_runs")
+    assert event.details == {"status": "succeeded"}
+
+
+def test_run_delete_active_run_records_nothing(admin: Client) -> None:
+    run = factories.SegmentationRunFactory(status=SegmentationRun.Status.RUNNING)
+    admin.post(reverse("segments:run-delete", args=[run.pk]))
+    assert not AuditEvent.objects.filter(action=AuditEvent.Action.RUN_DELETED).exists()
 
 
 def test_run_delete_marketing_keeps_run(marketing: Client) -> None:

@@ -6,8 +6,10 @@ from django.test import Client
 from django.urls import reverse
 
 from segments import roles
+from segments.models import AuditEvent
 from segments.services.users import role_of
 from tests import factories
+from tests.signin_support import sign_in_request
 
 pytestmark = pytest.mark.django_db
 LIST_URL = reverse("segments:user-list")
@@ -198,7 +200,7 @@ def test_user_create_new_user_signs_in_with_roles_access(
 ) -> None:
     admin.post(CREATE_URL, new_user_data(role=role))
     client = Client()
-    assert client.login(username="ada", password=NEW_PASSWORD)
+    assert client.login(request=sign_in_request(), username="ada", password=NEW_PASSWORD)
     assert client.get(reverse("segments:dashboard")).status_code == 200
     assert client.get(reverse("segments:import-list")).status_code == imports_status
     assert client.get(LIST_URL).status_code == imports_status
@@ -231,7 +233,7 @@ def test_user_edit_blank_password_keeps_old_one(admin: Client, member) -> None:
 def test_user_edit_sets_new_password(admin: Client, member) -> None:
     data = edit_data(member, password1=NEW_PASSWORD, password2=NEW_PASSWORD)
     admin.post(edit_url(member), data)
-    assert Client().login(username="mark", password=NEW_PASSWORD)
+    assert Client().login(request=sign_in_request(), username="mark", password=NEW_PASSWORD)
 
 
 def test_user_edit_weak_new_password_is_refused(admin: Client, member) -> None:
@@ -245,7 +247,9 @@ def test_user_edit_deactivated_user_cannot_sign_in(admin: Client, member) -> Non
     admin.post(edit_url(member), edit_data(member, is_active=""))
     member.refresh_from_db()
     assert member.is_active is False
-    assert not Client().login(username="mark", password=factories.PASSWORD)
+    assert not Client().login(
+        request=sign_in_request(), username="mark", password=factories.PASSWORD
+    )
 
 
 @pytest.mark.parametrize(
@@ -290,3 +294,82 @@ def test_user_edit_superuser_page_links_superusers_to_django_admin() -> None:
 
 def test_user_edit_unknown_user_is_404(admin: Client) -> None:
     assert admin.get(reverse("segments:user-edit", args=[999_999])).status_code == 404
+
+
+# Staff and superusers are out of the Users page's reach
+
+
+@pytest.mark.parametrize(
+    "flags",
+    [{"is_staff": True}, {"is_superuser": True}, {"is_staff": True, "is_superuser": True}],
+)
+def test_user_edit_staff_or_superuser_target_is_403_and_post_recorded(admin: Client, flags) -> None:
+    target = factories.admin_user(username="root", **flags)
+    page = admin.get(edit_url(target))
+    assert page.status_code == 403
+    assert b"managed in" in page.content
+    data = edit_data(target, password1=NEW_PASSWORD, password2=NEW_PASSWORD, is_active="")
+    assert admin.post(edit_url(target), data).status_code == 403
+    target.refresh_from_db()
+    assert target.is_active is True
+    assert target.check_password(factories.PASSWORD)
+    refused = AuditEvent.objects.get(action=AuditEvent.Action.USER_UPDATED)
+    assert (refused.outcome, refused.object_repr) == ("refused", "root")
+
+
+def test_user_list_staff_shown_without_edit_link(admin: Client) -> None:
+    staff = factories.admin_user(username="ops", is_staff=True)
+    content = admin.get(LIST_URL).content.decode()
+    assert edit_url(staff) not in content
+    assert "staff: managed in Django admin" in content
+
+
+def test_admin_role_holds_no_django_user_permissions() -> None:
+    admin = factories.admin_user()
+    assert admin.has_perm(roles.MANAGE_USERS)
+    for codename in ("view_user", "add_user", "change_user", "delete_user"):
+        assert not admin.has_perm(f"auth.{codename}")
+
+
+def test_django_admin_staff_admin_cannot_edit_users(admin_user) -> None:
+    admin_user.is_staff = True
+    admin_user.save()
+    client = signed_in(admin_user)
+    assert client.get(reverse("admin:auth_user_change", args=[admin_user.pk])).status_code == 403
+    data = {"username": admin_user.username, "is_superuser": "on", "is_staff": "on"}
+    client.post(reverse("admin:auth_user_change", args=[admin_user.pk]), data)
+    admin_user.refresh_from_db()
+    assert admin_user.is_superuser is False
+
+
+# Usernames: ASCII letters only, so no look-alike from another script
+
+
+@pytest.mark.parametrize(
+    "username",
+    [
+        "\u0430dmin",  # Cyrillic a, then Latin
+        "\u0430\u0434\u043c\u0438\u043d",  # all Cyrillic
+        "jos\u00e9",  # accented Latin
+        "\uff41dmin",  # full-width a
+        "adm\u0131n",  # dotless i
+    ],
+)
+def test_user_create_username_outside_ascii_is_refused(admin: Client, username: str) -> None:
+    response = admin.post(CREATE_URL, new_user_data(username=username))
+    assert response.status_code == 200
+    assert b"errorlist" in response.content
+    assert not get_user_model().objects.filter(first_name="Ada").exists()
+
+
+@pytest.mark.parametrize("username", ["ada", "Ada.Lovelace", "ada+ops@example.com", "a_d-a1"])
+def test_user_create_ascii_username_is_accepted(admin: Client, username: str) -> None:
+    response = admin.post(CREATE_URL, new_user_data(username=username))
+    assert response.status_code == 302
+    assert get_user_model().objects.filter(username=username).exists()
+
+
+def test_user_create_is_recorded_with_actor(admin: Client, admin_user) -> None:
+    admin.post(CREATE_URL, new_user_data())
+    event = AuditEvent.objects.get(action=AuditEvent.Action.USER_CREATED)
+    assert (event.actor, event.object_repr) == (admin_user, "ada")

@@ -236,8 +236,9 @@ def as_number(values: pd.Series, column: str, log: ProblemLog) -> pd.Series:
         log.add(bad, values, column, "NaN or infinite number")
         return numbers.where(~bad)
     text = as_text(values)
-    # Plain decimal notation only: no thousands separators, no decimal commas, no hex.
-    plain = text.str.fullmatch(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?")
+    # Plain decimal notation only: no thousands separators, no decimal commas, no hex. ASCII
+    # digits: \d would also take e.g. Arabic-Indic digits, which pandas reads as NaN (then 0).
+    plain = text.str.fullmatch(r"[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?")
     numbers = pd.to_numeric(text.where(plain), errors="coerce").astype("float64")
     empty = text == ""
     special = text.str.lower().str.lstrip("+-").isin(["nan", "inf", "infinity"])

@@ -4,45 +4,70 @@ The suffix says what the file should be; its first bytes must agree, else the fi
 with a clear reason. CSV text stays text (dtype str): converters in base.py parse it strictly.
 The frame's index is the row number the user sees: CSV and Excel count the header as row 1,
 Parquet has no header row and starts at 1.
+
+Every reader works within ReadLimits (limits.py). CSV text is streamed once through a counting
+reader in constant memory (size, rows, line lengths, NUL bytes, UTF-8) before pandas parses it,
+so a bomb is refused before it costs memory. Excel and Parquet are in workbooks.py and
+parquet_files.py.
 """
 
 from __future__ import annotations
 
+import codecs
 import csv
 import gzip
-import zipfile
+import io
+import re
+import zlib
 from pathlib import Path
 
 import pandas as pd
 
-from segments.importers.base import ImportRefused, Problem
+from segments.importers import parquet_files, workbooks
+from segments.importers.limits import (
+    DEFAULT_LIMITS,
+    CountingReader,
+    ReadLimits,
+    check_names,
+    expect,
+    mib,
+    refuse,
+)
 
 DELIMITERS = {",": "comma", ";": "semicolon", "\t": "tab"}
 SUFFIXES = (".csv.gz", ".csv", ".xlsx", ".parquet")
 ZIP_MAGIC = b"PK\x03\x04"
 GZIP_MAGIC = b"\x1f\x8b"
 PARQUET_MAGIC = b"PAR1"
+OLE_MAGIC = b"\xd0\xcf\x11\xe0"
+UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
+LINE_BREAK = re.compile(rb"\r\n|\r|\n")
+GZIP_ERRORS = (OSError, EOFError, zlib.error)
+NUL_REASON = "NUL byte in the text (a binary or UTF-16 file?): save it as UTF-8 CSV"
 
 
-def read_table(path: str | Path, name: str | None = None) -> pd.DataFrame:
+def read_table(
+    path: str | Path, name: str | None = None, limits: ReadLimits = DEFAULT_LIMITS
+) -> pd.DataFrame:
     """Read a .csv, .csv.gz, .xlsx (first sheet) or .parquet file; refuse anything else."""
     path = Path(path)
     suffix = file_suffix(name or path.name)
     head = _head(path)
     if suffix == ".csv":
         _expect_text(head, "a .csv file")
-        frame = _read_csv(path, compression=None)
+        frame = _read_csv(path, limits, compressed=False)
     elif suffix == ".csv.gz":
-        _expect(head.startswith(GZIP_MAGIC), "a .csv.gz file is not gzip-compressed")
-        frame = _read_csv(path, compression="gzip")
+        expect(head.startswith(GZIP_MAGIC), "a .csv.gz file is not gzip-compressed")
+        frame = _read_csv(path, limits, compressed=True)
     elif suffix == ".xlsx":
-        _expect(head.startswith(ZIP_MAGIC), "a .xlsx file is not an Excel workbook")
-        frame = _read_xlsx(path)
+        expect(not head.startswith(OLE_MAGIC), "an old .xls workbook: save it as .xlsx")
+        expect(head.startswith(ZIP_MAGIC), "a .xlsx file is not an Excel workbook")
+        frame = workbooks.read_xlsx(path, limits)
     else:
-        _expect(head.startswith(PARQUET_MAGIC), "a .parquet file is not a Parquet file")
-        frame = _read_parquet(path)
-    _expect(len(frame.columns) > 0, "the file has no header row")
-    _expect(len(frame) > 0, "the file has no data rows")
+        expect(head.startswith(PARQUET_MAGIC), "a .parquet file is not a Parquet file")
+        frame = parquet_files.read_parquet(path, limits)
+    expect(len(frame.columns) > 0, "the file has no header row")
+    expect(len(frame) > 0, "the file has no data rows")
     return frame
 
 
@@ -51,7 +76,7 @@ def file_suffix(name: str) -> str:
     for suffix in SUFFIXES:
         if lowered.endswith(suffix):
             return suffix
-    raise ImportRefused([_file_problem(f"unsupported file type: use one of {', '.join(SUFFIXES)}")])
+    refuse(f"unsupported file type: use one of {', '.join(SUFFIXES)}")
 
 
 def detect_delimiter(header_line: str) -> str:
@@ -60,79 +85,162 @@ def detect_delimiter(header_line: str) -> str:
     best = max(counts.values())
     winners = [delimiter for delimiter, count in counts.items() if count == best]
     if best == 0:
-        raise ImportRefused([_file_problem("the header line has no comma, semicolon or tab")])
+        refuse("the header line has no comma, semicolon or tab")
     if len(winners) > 1:
         names = " and ".join(DELIMITERS[d] for d in winners)
-        raise ImportRefused([_file_problem(f"the header line is ambiguous: as many {names}")])
+        refuse(f"the header line is ambiguous: as many {names}")
     return winners[0]
 
 
-def _read_csv(path: Path, compression: str | None) -> pd.DataFrame:
+def _read_csv(path: Path, limits: ReadLimits, compressed: bool) -> pd.DataFrame:
+    """1. header: delimiter and names, 2. one streaming scan of all bytes, 3. pandas parses."""
+    delimiter, names = _read_header(path, limits, compressed)
+    _scan_text(path, limits, compressed, delimiter, names)
     try:
-        header_line = _first_line(path, compression)
-        frame = pd.read_csv(
-            path,
-            sep=detect_delimiter(header_line),
-            dtype=str,
-            keep_default_na=False,
-            na_filter=False,
-            encoding="utf-8-sig",
-            compression=compression,
-            skip_blank_lines=True,
-        )
+        with _open_text(path, limits, compressed) as stream:
+            frame = pd.read_csv(
+                stream,
+                sep=delimiter,
+                dtype=str,
+                keep_default_na=False,
+                na_filter=False,
+                encoding="utf-8-sig",
+                skip_blank_lines=True,
+            )
     except UnicodeDecodeError:
-        raise ImportRefused([_file_problem("the file is not UTF-8 text")]) from None
-    except (pd.errors.ParserError, csv.Error, gzip.BadGzipFile, EOFError, OSError) as error:
-        raise ImportRefused([_file_problem(f"the file is not readable CSV: {error}")]) from None
+        refuse("the file is not UTF-8 text")
+    except (pd.errors.ParserError, csv.Error, *GZIP_ERRORS) as error:
+        refuse(f"the file is not readable CSV: {error}")
     except pd.errors.EmptyDataError:
-        raise ImportRefused([_file_problem("the file is empty")]) from None
+        refuse("the file is empty")
     frame.index = pd.RangeIndex(2, len(frame) + 2)
     return frame
 
 
-def _first_line(path: Path, compression: str | None) -> str:
-    opener = gzip.open if compression == "gzip" else open
-    with opener(path, "rb") as handle:
-        raw = handle.readline(1024 * 1024)
-    if b"\x00" in raw:
-        raise UnicodeDecodeError("utf-8", raw, 0, 1, "NUL byte")
-    return raw.decode("utf-8-sig").rstrip("\r\n")
+def _open_text(path: Path, limits: ReadLimits, compressed: bool) -> io.BufferedReader:
+    """The file's text bytes (decompressed) through a reader that refuses them past the cap."""
+    size = path.stat().st_size
+    cap = limits.expanded_cap(size) if compressed else limits.max_bytes
+    too_big = (
+        f"decompressed, the file is larger than {mib(cap)} ({cap // max(size, 1):,} times "
+        "its size): refused as a possible decompression bomb"
+        if compressed
+        else f"the file is larger than {mib(cap)}"
+    )
+    # The CountingReader closes the file it wraps.
+    source = gzip.open(path, "rb") if compressed else open(path, "rb")  # noqa: SIM115
+    return io.BufferedReader(CountingReader(source, cap, too_big), buffer_size=1024 * 1024)
 
 
-def _read_xlsx(path: Path) -> pd.DataFrame:
-    import openpyxl
-
+def _read_header(path: Path, limits: ReadLimits, compressed: bool) -> tuple[str, list[str]]:
+    """The delimiter and column names, from at most one line's worth of bytes."""
     try:
-        workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as error:
-        raise ImportRefused(
-            [_file_problem(f"the file is not an Excel workbook: {error}")]
-        ) from None
+        with _open_text(path, limits, compressed) as stream:
+            raw = stream.read(limits.max_line_bytes + 1)
+    except GZIP_ERRORS as error:
+        refuse(f"the file is not readable gzip: {error}")
+    expect(raw != b"", "the file is empty")
+    expect(not raw.startswith(UTF16_BOMS), "the file is UTF-16 text: save it as UTF-8 CSV")
+    line, *rest = LINE_BREAK.split(raw, maxsplit=1)
+    truncated = not rest and len(raw) > limits.max_line_bytes
+    if b"\x00" in line:
+        refuse(NUL_REASON, row=1)
     try:
-        rows = workbook.worksheets[0].iter_rows(values_only=True)
-        header = next(rows, None)
-        records = [row for row in rows if any(cell is not None for cell in row)]
-    finally:
-        workbook.close()
-    if header is None:
-        return pd.DataFrame()
-    names = [("" if cell is None else str(cell)) for cell in header]
-    frame = pd.DataFrame.from_records(records, columns=names, coerce_float=False)
-    frame = frame.loc[:, [name != "" for name in names]]
-    frame.index = pd.RangeIndex(2, len(frame) + 2)
-    return frame
+        text = codecs.getincrementaldecoder("utf-8-sig")().decode(line, final=not truncated)
+    except UnicodeDecodeError:
+        refuse("the file is not UTF-8 text", row=1)
+    delimiter = detect_delimiter(text)
+    names = next(csv.reader([text], delimiter=delimiter))
+    if len(names) > limits.max_columns:
+        refuse(f"the header has more than {limits.max_columns} columns", row=1)
+    expect(not truncated, f"the header line is longer than {mib(limits.max_line_bytes)}")
+    check_names(names)
+    return delimiter, names
 
 
-def _read_parquet(path: Path) -> pd.DataFrame:
+def _scan_text(
+    path: Path, limits: ReadLimits, compressed: bool, delimiter: str, names: list[str]
+) -> None:
+    scan = TextScan(limits, delimiter, names)
     try:
-        frame = pd.read_parquet(path, engine="pyarrow")
-    except Exception as error:  # pyarrow raises several unrelated types for broken files
-        raise ImportRefused(
-            [_file_problem(f"the file is not a readable Parquet file: {error}")]
-        ) from None
-    frame = frame.reset_index(drop=True)
-    frame.index = pd.RangeIndex(1, len(frame) + 1)
-    return frame
+        with _open_text(path, limits, compressed) as stream:
+            for block in iter(lambda: stream.read(limits.max_line_bytes), b""):
+                scan.feed(block)
+    except GZIP_ERRORS as error:
+        refuse(f"the file is not readable gzip (damaged or truncated): {error}")
+    scan.finish()
+
+
+class TextScan:
+    """One pass over CSV bytes in blocks: NUL bytes, UTF-8, line lengths and the line count.
+
+    Blocks are at most max_line_bytes long, so a line longer than that must cross a block
+    boundary: only the run of bytes since the last line break has to be carried along.
+    """
+
+    def __init__(self, limits: ReadLimits, delimiter: str, names: list[str]) -> None:
+        self.limits = limits
+        self.delimiter = delimiter
+        self.names = names
+        self.lines = 0  # line breaks before the current block
+        self.run = 0  # bytes since the last line break, before the current block
+        self._decoder = codecs.getincrementaldecoder("utf-8-sig")()
+
+    def feed(self, block: bytes) -> None:
+        nul = block.find(b"\x00")
+        if nul >= 0:
+            self._refuse_at(block, nul, NUL_REASON)
+        self._decode(block, final=False)
+        self._count_lines(block)
+
+    def finish(self) -> None:
+        self._decode(b"", final=True)
+
+    def _decode(self, block: bytes, final: bool) -> None:
+        pending = len(self._decoder.getstate()[0])
+        try:
+            self._decoder.decode(block, final)
+        except UnicodeDecodeError as error:
+            self._refuse_at(
+                block, min(max(error.start - pending, 0), len(block)), "the file is not UTF-8 text"
+            )
+
+    def _count_lines(self, block: bytes) -> None:
+        first = _first_break(block)
+        longest = self.run + (len(block) if first < 0 else first)
+        self.run = longest if first < 0 else len(block) - _last_break(block) - 1
+        if longest > self.limits.max_line_bytes:
+            limit = mib(self.limits.max_line_bytes)
+            refuse(f"a line is longer than {limit}: not a CSV export", row=self.lines + 1)
+        self.lines += _count_breaks(block)
+        if self.lines > self.limits.max_rows + 1:
+            refuse(f"the file has more than {self.limits.max_rows:,} rows")
+
+    def _refuse_at(self, block: bytes, position: int, reason: str) -> None:
+        """Refuse naming the row (line) and, when the line starts in this block, the column."""
+        before = block[:position]
+        row = self.lines + _count_breaks(before) + 1
+        start = _last_break(before) + 1
+        column = ""
+        if row > 1 and (start > 0 or self.run == 0):
+            prefix = before[start:].decode("utf-8", "replace")
+            index = max(len(next(csv.reader([prefix], delimiter=self.delimiter), [])) - 1, 0)
+            column = self.names[index] if 0 <= index < len(self.names) else ""
+        refuse(reason, row=row, column=column)
+
+
+def _first_break(data: bytes) -> int:
+    found = [at for at in (data.find(b"\n"), data.find(b"\r")) if at >= 0]
+    return min(found) if found else -1
+
+
+def _last_break(data: bytes) -> int:
+    return max(data.rfind(b"\n"), data.rfind(b"\r"))
+
+
+def _count_breaks(data: bytes) -> int:
+    # \r\n counts once; old Mac files break lines with \r alone.
+    return max(data.count(b"\n"), data.count(b"\r"))
 
 
 def _head(path: Path) -> bytes:
@@ -141,15 +249,6 @@ def _head(path: Path) -> bytes:
 
 
 def _expect_text(head: bytes, what: str) -> None:
-    _expect(not head.startswith(ZIP_MAGIC), f"{what} is really a ZIP or Excel file, not text")
-    _expect(not head.startswith(GZIP_MAGIC), f"{what} is really gzip-compressed (name it .csv.gz)")
-    _expect(not head.startswith(PARQUET_MAGIC), f"{what} is really a Parquet file, not text")
-
-
-def _expect(condition: bool, reason: str) -> None:
-    if not condition:
-        raise ImportRefused([_file_problem(reason)])
-
-
-def _file_problem(reason: str) -> Problem:
-    return Problem(None, "", "", reason)
+    expect(not head.startswith(ZIP_MAGIC), f"{what} is really a ZIP or Excel file, not text")
+    expect(not head.startswith(GZIP_MAGIC), f"{what} is really gzip-compressed (name it .csv.gz)")
+    expect(not head.startswith(PARQUET_MAGIC), f"{what} is really a Parquet file, not text")

@@ -12,12 +12,11 @@ from __future__ import annotations
 import hashlib
 import logging
 import threading
-from datetime import timedelta
+import time
 from pathlib import Path
 
-from django.conf import settings
-from django.db import connection, transaction
-from django.db.models import Q
+from django.db import DatabaseError, connection, transaction
+from django.db.models import F, Q
 from django.utils import timezone
 
 from segments.importers import ImportRefused, ParseResult, detect, parse_orders, readers
@@ -25,7 +24,9 @@ from segments.importers.contacts import ContactsResult, parse_contacts
 from segments.importers.entities import customers_from_orders, orders_from_lines
 from segments.importers.keys import line_keys
 from segments.models import DataImport
+from segments.services import audit, recovery
 from segments.services.contact_store import ContactCounts, save_contacts
+from segments.services.heartbeat import heartbeat
 from segments.services.import_store import PreparedImport, SaveCounts, save_import
 
 logger = logging.getLogger(__name__)
@@ -52,14 +53,14 @@ def import_file(
         requested_format=requested_format,
         status=Status.RUNNING,
         started_at=timezone.now(),
+        heartbeat_at=timezone.now(),
+        attempts=1,
     )
     return run_import(data_import, path, kind)
 
 
 def start_import(uploaded_file, requested_format: str, user) -> DataImport:
     """Store an upload and enqueue its import once the surrounding transaction commits."""
-    from segments.tasks import import_orders_task
-
     name = Path(uploaded_file.name).name
     data_import = DataImport(
         uploaded_by=user,
@@ -70,22 +71,43 @@ def start_import(uploaded_file, requested_format: str, user) -> DataImport:
     )
     data_import.file.save(name, uploaded_file, save=False)
     data_import.save()
-    transaction.on_commit(lambda: import_orders_task.delay(data_import.pk))
+    audit.record(audit.Action.IMPORT_UPLOADED, actor=user, obj=data_import)
+    transaction.on_commit(lambda: _enqueue_upload(data_import))
     return data_import
+
+
+def _enqueue_upload(data_import: DataImport) -> None:
+    """A broker that is down fails the upload at once, with the reason, instead of a 500."""
+    error = recovery.enqueue_import(data_import.pk)
+    if error is None:
+        return
+    message = (
+        f"Could not queue the import: the task queue (broker) does not answer ({error}). "
+        "Upload it again once it is back."
+    )
+    failed = DataImport.objects.filter(pk=data_import.pk, status=Status.PENDING).update(
+        status=Status.FAILED, finished_at=timezone.now(), progress=100, error_message=message
+    )
+    if failed:
+        data_import.status, data_import.error_message = Status.FAILED, message
+        _remove_upload(data_import)
 
 
 def process_import(import_id: int) -> DataImport:
     """Claim a pending upload and import it; a duplicate delivery finds it claimed and stops.
 
-    An import left running by a worker that died (older than the task's hard time limit, so
-    no live attempt can still hold it) is claimed again: its transaction never committed.
+    An import whose worker died (its heartbeat is stale) is claimed again: its transaction
+    never committed. The stored upload is deleted once the import has an outcome.
     """
     now = timezone.now()
-    claimable = Q(status=Status.PENDING) | Q(
-        status=Status.RUNNING, started_at__lt=_stale_before(now)
-    )
+    before = recovery.stale_before(now)
+    claimable = Q(status=Status.PENDING) | Q(status=Status.RUNNING, heartbeat_at__lt=before)
     claimed = DataImport.objects.filter(claimable, pk=import_id).update(
-        status=Status.RUNNING, progress=1, started_at=now
+        status=Status.RUNNING,
+        progress=1,
+        started_at=now,
+        heartbeat_at=now,
+        attempts=F("attempts") + 1,
     )
     data_import = DataImport.objects.get(pk=import_id)
     if not claimed:
@@ -93,7 +115,18 @@ def process_import(import_id: int) -> DataImport:
     path = Path(data_import.file.path)
     data_import.sha256 = file_sha256(path)
     data_import.file_size = path.stat().st_size
-    return run_import(data_import, path)
+    # Not in a `finally`: when not even a failure could be recorded (the database is away),
+    # the upload stays for the live worker that takes the stale import over.
+    run_import(data_import, path)
+    _remove_upload(data_import)
+    return data_import
+
+
+def _remove_upload(data_import: DataImport) -> None:
+    """Uploads hold customers' data: nothing reads them once the import has an outcome."""
+    if data_import.file:
+        data_import.file.delete(save=False)
+        DataImport.objects.filter(pk=data_import.pk).update(file="")
 
 
 def run_import(data_import: DataImport, path: Path, kind: str | None = None) -> DataImport:
@@ -103,24 +136,37 @@ def run_import(data_import: DataImport, path: Path, kind: str | None = None) -> 
     if kind:
         # A file refused before its format is known still shows the kind it was given as.
         data_import.kind = kind
+    attempt = data_import.attempts
     try:
-        raw = readers.read_table(path, data_import.file_name)
-        data_import.detected_format = detect.choose_format(
-            raw.columns, data_import.requested_format, kind
-        )
-        data_import.kind = detect.kind_of(data_import.detected_format)
-        data_import.rows_read = len(raw)
-        _set_progress(data_import, 20)
-        if data_import.kind == DataImport.Kind.CONTACTS:
-            _import_contacts(data_import, raw)
-        else:
-            _import_orders(data_import, raw)
+        with heartbeat(lambda: _beat(data_import.pk, attempt), f"import {data_import.pk}"):
+            raw = readers.read_table(path, data_import.file_name)
+            data_import.detected_format = detect.choose_format(
+                raw.columns, data_import.requested_format, kind
+            )
+            data_import.kind = detect.kind_of(data_import.detected_format)
+            data_import.rows_read = len(raw)
+            _set_progress(data_import, 20)
+            if data_import.kind == DataImport.Kind.CONTACTS:
+                _import_contacts(data_import, raw)
+            else:
+                _import_orders(data_import, raw)
+    except ImportLost:
+        pass  # the worker that took the import over records its outcome
     except ImportRefused as refusal:
         _record_refusal(data_import, refusal)
     except Exception as error:  # the report must say what went wrong, whatever it was
         logger.exception("import %s failed", data_import.pk)
         _record_failure(data_import, error)
     return data_import
+
+
+class ImportLost(Exception):
+    """Another worker took the import over: this attempt writes nothing more."""
+
+
+def _beat(import_id: int, attempt: int) -> bool:
+    owned = DataImport.objects.filter(pk=import_id, status=Status.RUNNING, attempts=attempt)
+    return bool(owned.update(heartbeat_at=timezone.now()))
 
 
 def _import_orders(data_import: DataImport, raw) -> None:
@@ -146,21 +192,6 @@ def _import_contacts(data_import: DataImport, raw) -> None:
     with transaction.atomic():
         counts = save_contacts(result.contacts, result.provided, data_import.pk)
         _record_contacts(data_import, counts)
-
-
-def fail_stale_imports() -> int:
-    """Mark failed the imports whose worker died and that no redelivery took over."""
-    return DataImport.objects.filter(
-        status=Status.RUNNING, started_at__lt=_stale_before(timezone.now())
-    ).update(
-        status=Status.FAILED,
-        finished_at=timezone.now(),
-        error_message="The worker stopped while importing; nothing was saved. Upload it again.",
-    )
-
-
-def _stale_before(now):
-    return now - timedelta(seconds=settings.SEGWEB_TASK_TIME_LIMIT)
 
 
 def prepare_import(result: ParseResult) -> PreparedImport:
@@ -194,7 +225,8 @@ def _record_success(data_import: DataImport, counts: SaveCounts) -> None:
     data_import.orders_created = counts.orders_created
     data_import.lines_imported = counts.lines_imported
     data_import.lines_already_present = counts.lines_already_present
-    _finish(data_import, Status.SUCCEEDED)
+    if not _finish(data_import, Status.SUCCEEDED):
+        raise ImportLost  # rolls back what this attempt wrote
 
 
 def _record_contacts(data_import: DataImport, counts: ContactCounts) -> None:
@@ -202,7 +234,8 @@ def _record_contacts(data_import: DataImport, counts: ContactCounts) -> None:
     data_import.contacts_updated = counts.contacts_updated
     data_import.customers_without_orders = counts.customers_without_orders
     data_import.consent_changes = counts.consent_changes
-    _finish(data_import, Status.SUCCEEDED)
+    if not _finish(data_import, Status.SUCCEEDED):
+        raise ImportLost
 
 
 def _record_refusal(data_import: DataImport, refusal: ImportRefused) -> None:
@@ -214,9 +247,17 @@ def _record_refusal(data_import: DataImport, refusal: ImportRefused) -> None:
 
 
 def _record_failure(data_import: DataImport, error: Exception) -> None:
+    """Mark the import failed; after a dropped database connection, on a fresh one."""
     data_import.error_message = f"{type(error).__name__}: {error}"[:2000]
     _clear_save_counts(data_import)
-    _finish(data_import, Status.FAILED)
+    try:
+        _finish(data_import, Status.FAILED)
+    except DatabaseError:
+        # A database restart broke the connection: a new one is made on the next query.
+        # Should the database stay away, the import goes stale and recovery hands it over.
+        connection.close()
+        time.sleep(1)
+        _finish(data_import, Status.FAILED)
 
 
 def _clear_save_counts(data_import: DataImport) -> None:
@@ -226,11 +267,23 @@ def _clear_save_counts(data_import: DataImport) -> None:
     data_import.consent_changes = 0
 
 
-def _finish(data_import: DataImport, status: str) -> None:
+def _finish(data_import: DataImport, status: str) -> bool:
+    """Record the outcome while this attempt still owns the import; False when another worker
+    took it over (it records its own outcome)."""
     data_import.status = status
     data_import.progress = 100
     data_import.finished_at = timezone.now()
-    data_import.save()
+    with transaction.atomic():
+        owned = DataImport.objects.select_for_update().filter(
+            pk=data_import.pk, status=Status.RUNNING, attempts=data_import.attempts
+        )
+        if not owned.exists():
+            logger.warning(
+                "Import %s was taken over; attempt %s stops", data_import.pk, data_import.attempts
+            )
+            return False
+        data_import.save()
+    return True
 
 
 def _set_progress(data_import: DataImport, percent: int) -> None:

@@ -1,7 +1,9 @@
 """User accounts as Admins manage them: one role each, deactivated rather than deleted.
 
 Deleting a user would orphan the audit trail (who wrote a strategy note, who exported a list),
-so accounts are only ever switched off. Superusers belong to Django's admin and are left alone.
+so accounts are only ever switched off. Staff and superusers belong to Django's admin and are
+left alone: an Admin who could edit them could give themselves more than the Admin role.
+Every change, and every refused one, goes to the audit log (never the password itself).
 """
 
 from __future__ import annotations
@@ -14,8 +16,12 @@ from django.db import transaction
 from django.db.models import Case, Exists, OuterRef, QuerySet, Value, When
 
 from segments import roles
+from segments.services import audit
 
 ROLES = (roles.MARKETING, roles.ADMIN)
+PROTECTED_MESSAGE = "Staff and superuser accounts are managed in Django's admin, not here."
+# Account fields whose change is recorded by name only (their values may be contact details).
+DETAIL_FIELDS = ("username", "first_name", "last_name", "email")
 
 
 @dataclass(frozen=True)
@@ -58,6 +64,11 @@ def users_with_roles() -> QuerySet:
     )
 
 
+def is_protected(user: AbstractUser) -> bool:
+    """Staff and superusers: out of this page's reach, whatever the acting Admin's role."""
+    return user.is_staff or user.is_superuser
+
+
 def role_of(user: AbstractUser) -> str | None:
     names = set(user.groups.filter(name__in=ROLES).values_list("name", flat=True))
     return next((role for role in (roles.ADMIN, roles.MARKETING) if role in names), None)
@@ -71,11 +82,14 @@ def set_role(user: AbstractUser, role: str) -> None:
     user.groups.add(Group.objects.get(name=role))
 
 
-def create_user(spec: UserSpec, password: str) -> AbstractUser:
+def create_user(
+    spec: UserSpec, password: str, acting_user: AbstractUser | None = None
+) -> AbstractUser:
     """Create an account with one role (the form has already validated the password).
 
     1. Create the user with the hashed password.
     2. Put them in the role's group.
+    3. Record who created it, with which role.
     """
     with transaction.atomic():
         user = get_user_model().objects.create_user(
@@ -87,13 +101,23 @@ def create_user(spec: UserSpec, password: str) -> AbstractUser:
             is_active=spec.is_active,
         )
         set_role(user, spec.role)
+        details = {"role": spec.role, "active": spec.is_active}
+        audit.record(audit.Action.USER_CREATED, actor=acting_user, obj=user, details=details)
     return user
 
 
+def record_refusal(user: AbstractUser, acting_user: AbstractUser, reason: str) -> None:
+    """Put a refused change on record: a self-lockout, or a (forged) edit of a staff account."""
+    refused, details = audit.Outcome.REFUSED, {"reason": reason}
+    audit.record(
+        audit.Action.USER_UPDATED, actor=acting_user, obj=user, outcome=refused, details=details
+    )
+
+
 def check_change_allowed(user: AbstractUser, spec: UserSpec, acting_user: AbstractUser) -> None:
-    """Refuse edits to superusers, and an admin switching off their own access."""
-    if user.is_superuser:
-        raise UserChangeRefused("Superusers are managed in Django's admin, not here.")
+    """Refuse edits to staff and superusers, and an admin switching off their own access."""
+    if is_protected(user):
+        raise UserChangeRefused(PROTECTED_MESSAGE)
     if user.pk != acting_user.pk:
         return
     if not spec.is_active:
@@ -112,11 +136,19 @@ def update_user(
 ) -> AbstractUser:
     """Save an account's details, role and (when given) new password.
 
-    1. Refuse superusers and self-lockout (raises UserChangeRefused, nothing written).
+    1. Refuse staff, superusers and self-lockout (raises UserChangeRefused; only the refusal
+       is recorded).
     2. Save the fields and the new password.
     3. Replace the role group.
+    4. Record each kind of change: details, role, password, activation.
     """
-    check_change_allowed(user, spec, acting_user)
+    try:
+        check_change_allowed(user, spec, acting_user)
+    except UserChangeRefused as refused:
+        record_refusal(user, acting_user, str(refused))
+        raise
+    before = {name: getattr(user, name) for name in (*DETAIL_FIELDS, "is_active")}
+    before["role"] = role_of(user)
     with transaction.atomic():
         user.username = spec.username
         user.first_name = spec.first_name
@@ -127,4 +159,25 @@ def update_user(
             user.set_password(new_password)
         user.save()
         set_role(user, spec.role)
+        record_changes(user, before, acting_user, password_reset=bool(new_password))
     return user
+
+
+def record_changes(
+    user: AbstractUser, before: dict, acting_user: AbstractUser, password_reset: bool
+) -> None:
+    """One event per kind of change between `before` and the saved user."""
+    events: list[tuple[str, dict]] = []
+    changed = [name for name in DETAIL_FIELDS if getattr(user, name) != before[name]]
+    if changed:
+        events.append((audit.Action.USER_UPDATED, {"fields": changed}))
+    role = role_of(user)
+    if role != before["role"]:
+        events.append((audit.Action.ROLE_CHANGED, {"from": before["role"] or "", "to": role}))
+    if password_reset:
+        events.append((audit.Action.PASSWORD_RESET, {"own": user.pk == acting_user.pk}))
+    if user.is_active != before["is_active"]:
+        active = audit.Action.USER_REACTIVATED if user.is_active else audit.Action.USER_DEACTIVATED
+        events.append((active, {}))
+    for action, details in events:
+        audit.record(action, actor=acting_user, obj=user, details=details)

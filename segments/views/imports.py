@@ -39,7 +39,11 @@ def import_upload(request: HttpRequest) -> HttpResponse:
     data_import = import_service.start_import(
         form.cleaned_data["file"], form.cleaned_data["requested_format"], request.user
     )
-    messages.success(request, f"{data_import.file_name} is uploaded and queued for import.")
+    data_import.refresh_from_db()  # the task was sent on commit: a broker that is down failed it
+    if data_import.status == DataImport.Status.FAILED:
+        messages.error(request, f"{data_import.file_name}: {data_import.error_message}")
+    else:
+        messages.success(request, f"{data_import.file_name} is uploaded and queued for import.")
     return redirect("segments:import-detail", import_id=data_import.pk)
 
 

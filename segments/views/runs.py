@@ -56,7 +56,10 @@ def run_start(request: HttpRequest) -> HttpResponse:
         k=form.cleaned_data["k"],
         kmax=form.cleaned_data["kmax"],
     )
-    if created:
+    run.refresh_from_db()  # the task was sent on commit: a broker that is down failed the run
+    if created and run.status == SegmentationRun.Status.FAILED:
+        messages.error(request, f"Run {run.pk} could not start. {run.error}")
+    elif created:
         messages.success(request, f"Run {run.pk} is queued.")
     else:
         messages.warning(request, f"Run {run.pk} is already in progress; here it is.")
@@ -121,9 +124,20 @@ def run_status(request: HttpRequest, run_id: int) -> JsonResponse:
 def run_delete(request: HttpRequest, run_id: int) -> HttpResponse:
     run = get_object_or_404(SegmentationRun, pk=run_id)
     try:
-        run_service.delete_run(run)
+        run_service.delete_run(run, request.user)
     except run_service.RunIsActive as refused:
         messages.error(request, str(refused))
         return redirect("segments:run-detail", run_id=run.pk)
     messages.success(request, f"Run {run_id} was deleted.")
     return redirect("segments:run-list")
+
+
+@role_required(roles.MANAGE_RUNS)
+@require_POST
+def run_cancel(request: HttpRequest, run_id: int) -> HttpResponse:
+    run = get_object_or_404(SegmentationRun, pk=run_id)
+    if run_service.cancel_run(run, request.user):
+        messages.success(request, f"Run {run_id} was cancelled.")
+    else:
+        messages.info(request, f"Run {run_id} had already finished.")
+    return redirect("segments:run-detail", run_id=run.pk)

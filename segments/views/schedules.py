@@ -27,7 +27,7 @@ def schedule_edit(request: HttpRequest, task_id: int | None = None) -> HttpRespo
         task = found(selectors.get_schedule(task_id))
     form = ScheduleForm(request.POST or None, task=task)
     if request.method == "POST" and form.is_valid():
-        saved = save_schedule(ScheduleSpec(**form.cleaned_data), task)
+        saved = save_schedule(ScheduleSpec(**form.cleaned_data), task, request.user)
         messages.success(request, f"Schedule “{saved.name}” saved.")
         return redirect("segments:schedule-list")
     return render(request, "segments/schedule_form.html", {"form": form, "task": task})
@@ -37,6 +37,6 @@ def schedule_edit(request: HttpRequest, task_id: int | None = None) -> HttpRespo
 @require_POST
 def schedule_delete(request: HttpRequest, task_id: int) -> HttpResponse:
     task = found(selectors.get_schedule(task_id))
-    delete_schedule(task)
+    delete_schedule(task, request.user)
     messages.success(request, f"Schedule “{task.name}” deleted.")
     return redirect("segments:schedule-list")

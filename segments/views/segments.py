@@ -61,7 +61,8 @@ def segment_notes(request: HttpRequest, segment_id: int) -> HttpResponse:
 @role_required(roles.VIEW_RESULTS)
 @require_GET
 def customer_search(request: HttpRequest) -> HttpResponse:
-    query = request.GET.get("q", "").strip()[:64]
+    # A NUL (which PostgreSQL refuses) shows as the replacement character and matches nothing.
+    query = request.GET.get("q", "").replace("\x00", "\ufffd").strip()[:64]
     customers = selectors.find_customers(query)
     if len(customers) == 1 and customers[0].external_id == query:
         return redirect("segments:customer-detail", customer_id=customers[0].pk)

@@ -9,7 +9,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from segments.clustering import DEFAULT_KMAX, MAX_K
 from segments.features import FEATURE_SETS
 from segments.models import SegmentationRun
-from segments.services import runs
+from segments.services import run_execution, runs
 
 
 def k_choice(value: str) -> int | None:
@@ -43,7 +43,7 @@ class Command(BaseCommand):
         if not created:
             self.stdout.write(f"Run {run.pk} is already {run.status}: not starting another.")
         if options["sync"]:
-            run = runs.execute_run(run.pk)
+            run = run_execution.execute_run(run.pk)
             if run.status == SegmentationRun.Status.FAILED:
                 raise CommandError(runs.run_summary(run))
             self.stdout.write(runs.run_summary(run))

@@ -1,0 +1,32 @@
+"""What the data is: the shop's customers and orders, imports, runs and their results, exports
+and the audit log. One module per area; everything is importable from segments.models.
+"""
+
+from segments.models.audit import AuditEvent, AuditQuerySet
+from segments.models.exports import ExportRecord
+from segments.models.imports import DataImport
+from segments.models.runs import (
+    Assignment,
+    RunQuerySet,
+    Segment,
+    SegmentationRun,
+    StrategyNoteRevision,
+)
+from segments.models.shop import MONEY, ConsentChange, Customer, Order, OrderLine
+
+__all__ = [
+    "MONEY",
+    "Assignment",
+    "AuditEvent",
+    "AuditQuerySet",
+    "ConsentChange",
+    "Customer",
+    "DataImport",
+    "ExportRecord",
+    "Order",
+    "OrderLine",
+    "RunQuerySet",
+    "Segment",
+    "SegmentationRun",
+    "StrategyNoteRevision",
+]
