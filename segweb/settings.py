@@ -7,17 +7,22 @@ broker. With DEBUG off, SECRET_KEY, ALLOWED_HOSTS and DATABASE_URL must be set.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import dj_database_url
 import plotly
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP
+from dotenv import load_dotenv
 
 from segweb import local_postgres
 from segweb.env import env_bool, env_int, env_list, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
+# A local checkout's .env (make run writes it: DEBUG on, a random SECRET_KEY), so manage.py
+# works in a plain shell; the environment wins over it. Deployments have no such file.
+load_dotenv(os.environ.get("SEGWEB_ENV_FILE") or BASE_DIR / ".env", override=False)
 VAR_DIR = Path(env_str("SEGWEB_VAR_DIR", str(BASE_DIR / "var")))
 
 DEBUG = env_bool("DEBUG", default=False)
@@ -196,7 +201,8 @@ SECURE_REFERRER_POLICY = "same-origin"
 # Celery: Redis when REDIS_URL is set, else the filesystem transport (no server needed).
 REDIS_URL = env_str("REDIS_URL")
 BROKER_DIR = VAR_DIR / "broker"
-CELERY_BROKER_URL = REDIS_URL or "filesystem://"
+# The filesystem transport needs no host; naming one keeps kombu from warning about it.
+CELERY_BROKER_URL = REDIS_URL or "filesystem://localhost/"
 CELERY_BROKER_VISIBILITY_TIMEOUT = env_int("CELERY_VISIBILITY_TIMEOUT", 3600)
 if REDIS_URL:
     CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": CELERY_BROKER_VISIBILITY_TIMEOUT}
@@ -235,9 +241,18 @@ if SEGWEB_STALE_SECONDS < 3 * SEGWEB_HEARTBEAT_SECONDS:
 # Fault tests only: "stage:seconds" holds every run at the start of that stage.
 SEGWEB_FAULT_PAUSE = env_str("SEGWEB_FAULT_PAUSE")
 
+# One format for web, worker and beat (segweb.celery hands Celery's logging to this).
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"short_refusals": {"()": "segweb.log_filters.ShortRefusals"}},
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "plain",
+            "filters": ["short_refusals"],
+        }
+    },
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
 }

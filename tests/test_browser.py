@@ -221,7 +221,7 @@ def test_browser_admin_imports_file_and_watches_run_finish(
     page.goto("/imports/")
     page.set_input_files("#id_file", str(upload))
     page.select_option("#id_requested_format", "shopify")
-    page.click("#upload-button")
+    page.dblclick("#upload-button")  # an impatient double click still makes one import
     page.wait_for_selector(
         "[data-testid=import-status][data-status=succeeded]", timeout=BACKGROUND_TIMEOUT_MS
     )
@@ -258,5 +258,17 @@ def test_browser_admin_imports_file_and_watches_run_finish(
     page.goto("/schedules/")
     page.wait_for_selector("#schedule-table")
     save_screenshot(page, "schedules")
+
+    # Deleting a run asks first: dismissed, nothing happens; accepted, the run is gone.
+    questions: list[str] = []
+    page.goto(f"/runs/{run.pk}/")
+    page.once("dialog", lambda dialog: (questions.append(dialog.message), dialog.dismiss()))
+    page.click("#delete-run")
+    assert SegmentationRun.objects.filter(pk=run.pk).exists()
+    page.once("dialog", lambda dialog: (questions.append(dialog.message), dialog.accept()))
+    page.click("#delete-run")
+    page.wait_for_url("**/runs/")
+    assert not SegmentationRun.objects.filter(pk=run.pk).exists()
+    assert questions[0].startswith(f"Delete run {run.pk}")
 
     assert foreign_requests(browser.requested_urls, browser.base_url) == []

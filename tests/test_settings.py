@@ -17,7 +17,9 @@ def start_django(
     clean = {
         k: v for k, v in os.environ.items() if k not in {"DEBUG", "SECRET_KEY", "ALLOWED_HOSTS"}
     }
-    merged = {**clean, "DJANGO_SETTINGS_MODULE": "segweb.settings", **env}
+    # A developer's own .env (make run writes one) must not leak into these checks.
+    merged = {**clean, "DJANGO_SETTINGS_MODULE": "segweb.settings", "SEGWEB_ENV_FILE": os.devnull}
+    merged.update(env)
     return subprocess.run(
         [sys.executable, "-c", code],
         cwd=ROOT,
@@ -70,7 +72,13 @@ def deploy_check(**env: str) -> subprocess.CompletedProcess:
     return subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
         cwd=ROOT,
-        env={**clean, "DEBUG": "0", "SECRET_KEY": "k3y-" + "x9Q!" * 15, **env},
+        env={
+            **clean,
+            "SEGWEB_ENV_FILE": os.devnull,
+            "DEBUG": "0",
+            "SECRET_KEY": "k3y-" + "x9Q!" * 15,
+            **env,
+        },
         capture_output=True,
         text=True,
         timeout=120,
@@ -112,3 +120,16 @@ def test_env_bool_empty_value_gives_the_default(monkeypatch, raw: str, expected:
 
     monkeypatch.setenv("SEGWEB_TEST_FLAG", raw)
     assert env_bool("SEGWEB_TEST_FLAG", default=True) is expected
+
+
+def test_settings_local_env_file_is_read_and_the_environment_wins(tmp_path) -> None:
+    env_file = tmp_path / ".env"
+    env_file.write_text("DEBUG=1\nSECRET_KEY=from-the-file\nTIME_ZONE=Europe/Paris\n")
+    code = "from django.conf import settings as s; print(s.DEBUG, s.SECRET_KEY, s.TIME_ZONE)"
+    result = start_django(code, SEGWEB_ENV_FILE=str(env_file), TIME_ZONE="UTC")
+    assert result.stdout.split() == ["True", "from-the-file", "UTC"], result.stderr
+
+
+def test_settings_without_env_file_production_stays_strict(tmp_path) -> None:
+    result = start_django(SEGWEB_ENV_FILE=str(tmp_path / "missing.env"), DEBUG="0")
+    assert "SECRET_KEY must be set" in result.stderr

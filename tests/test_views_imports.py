@@ -229,3 +229,9 @@ def test_import_detail_pending_upload_kind_not_detected_yet(admin: Client) -> No
     )
     content = admin.get(reverse("segments:import-detail", args=[data_import.pk])).content
     assert b'<dd data-testid="import-kind">not detected yet</dd>' in content
+
+
+def test_import_upload_get_goes_back_to_the_imports_page(client: Client) -> None:
+    client.force_login(factories.admin_user())
+    response = client.get(UPLOAD_URL)
+    assert (response.status_code, response["Location"]) == (302, reverse("segments:import-list"))

@@ -6,7 +6,7 @@ from django.contrib import messages
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods
 
 from segments import roles, selectors
 from segments.forms import ImportForm
@@ -31,8 +31,10 @@ def import_list(request: HttpRequest) -> HttpResponse:
 
 
 @role_required(roles.IMPORT_DATA)
-@require_POST
+@require_http_methods(["GET", "POST"])
 def import_upload(request: HttpRequest) -> HttpResponse:
+    if request.method == "GET":  # the address bar after a form error: back to the page
+        return redirect("segments:import-list")
     form = ImportForm(request.POST, request.FILES)
     if not form.is_valid():
         return render_import_list(request, form)

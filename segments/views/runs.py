@@ -6,7 +6,7 @@ from django.contrib import messages
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from segments import charts, roles, selectors
 from segments.forms import RunRequestForm
@@ -44,8 +44,10 @@ def run_list(request: HttpRequest) -> HttpResponse:
 
 
 @role_required(roles.MANAGE_RUNS)
-@require_POST
+@require_http_methods(["GET", "POST"])
 def run_start(request: HttpRequest) -> HttpResponse:
+    if request.method == "GET":  # the address bar after a form error: back to the page
+        return redirect("segments:run-list")
     form = RunRequestForm(request.POST)
     if not form.is_valid():
         return render_run_list(request, form)
