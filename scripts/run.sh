@@ -7,7 +7,7 @@ HOST=${HOST:-127.0.0.1}
 PORT=${PORT:-8000}
 VAR_DIR=${SEGWEB_VAR_DIR:-var}
 # Seconds the web server, worker and beat get to stop on Ctrl-C before they are killed.
-STOP_SECONDS=${STOP_SECONDS:-8}
+STOP_SECONDS=${STOP_SECONDS:-5}
 # Quiet unless something needs attention (web, worker and beat share Django's LOGGING).
 export LOG_LEVEL=${LOG_LEVEL:-WARNING}
 mkdir -p "$VAR_DIR"
