@@ -235,3 +235,30 @@ def test_import_upload_get_goes_back_to_the_imports_page(client: Client) -> None
     client.force_login(factories.admin_user())
     response = client.get(UPLOAD_URL)
     assert (response.status_code, response["Location"]) == (302, reverse("segments:import-list"))
+
+
+def test_import_detail_refused_before_detection_reads_plainly(admin: Client, tmp_path) -> None:
+    from segments.services import imports
+
+    path = tmp_path / "notes.csv"
+    path.write_text("just,some,words\n1,2,3\n")
+    data_import = imports.import_file(path)
+    content = admin.get(reverse("segments:import-detail", args=[data_import.pk])).content.decode()
+    assert data_import.error_message == "Refused: 1 problem in the file."
+    assert "not detected (the file was refused before its header was read)" in content
+    assert "not detected yet" not in content
+    assert "None" not in content
+
+
+def test_import_detail_succeeded_offers_a_run_with_this_data(admin: Client) -> None:
+    data_import = factories.DataImportFactory(status=DataImport.Status.SUCCEEDED)
+    content = admin.get(reverse("segments:import-detail", args=[data_import.pk])).content.decode()
+    assert 'data-testid="run-with-import"' in content
+    assert f'action="{reverse("segments:run-start")}"' in content
+    # The button's hidden fields are a valid run request.
+    fields = {"k": "auto", "kmax": "10", "feature_set": "study"}
+    for name, value in fields.items():
+        assert f'name="{name}" value="{value}"' in content
+    response = admin.post(reverse("segments:run-start"), fields)
+    assert response.status_code == 302
+    assert "/runs/" in response["Location"]

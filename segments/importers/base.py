@@ -66,7 +66,12 @@ class ImportRefused(Exception):
         self.problems = list(problems)[:MAX_REPORTED_PROBLEMS]
         self.total = len(problems) if total is None else total
         first = self.problems[0].reason if self.problems else "refused"
-        super().__init__(f"{self.total} problem(s), first: {first}")
+        super().__init__(f"{count_problems(self.total)}, first: {first}")
+
+
+def count_problems(total: int) -> str:
+    """'1 problem', '1,234 problems'."""
+    return f"{total:,} problem{'' if total == 1 else 's'}"
 
 
 @dataclass

@@ -20,6 +20,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from segments.importers import ImportRefused, ParseResult, detect, parse_orders, readers
+from segments.importers.base import count_problems
 from segments.importers.contacts import ContactsResult, parse_contacts
 from segments.importers.entities import customers_from_orders, orders_from_lines
 from segments.importers.keys import line_keys
@@ -241,7 +242,7 @@ def _record_contacts(data_import: DataImport, counts: ContactCounts) -> None:
 def _record_refusal(data_import: DataImport, refusal: ImportRefused) -> None:
     data_import.errors = [problem.as_dict() for problem in refusal.problems]
     data_import.errors_total = refusal.total
-    data_import.error_message = f"Refused: {refusal.total} problem(s) in the file."
+    data_import.error_message = f"Refused: {count_problems(refusal.total)} in the file."
     _clear_save_counts(data_import)
     _finish(data_import, Status.REFUSED)
 

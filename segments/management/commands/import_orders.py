@@ -7,6 +7,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from segments.importers.base import count_problems
 from segments.importers.detect import AUTO, KINDS, ORDERS
 from segments.models import DataImport
 from segments.services import imports
@@ -32,7 +33,7 @@ class Command(BaseCommand):
             raise CommandError(f"cannot read {options['path']}: {error}") from None
         if data_import.status == DataImport.Status.REFUSED:
             self.stderr.write("\n".join(imports.problem_report(data_import)))
-            raise CommandError(f"import refused: {data_import.errors_total:,} problem(s)")
+            raise CommandError(f"import refused: {count_problems(data_import.errors_total)}")
         if data_import.status != DataImport.Status.SUCCEEDED:
             raise CommandError(f"import failed: {data_import.error_message}")
         self.stdout.write(imports.import_summary(data_import, time.perf_counter() - started))
