@@ -237,9 +237,11 @@ def find_customers(query: str, limit: int = 50) -> list[Customer]:
     )
 
 
-def customer_order_lines(customer: Customer, limit: int = 500) -> list[OrderLine]:
+def customer_order_lines(customer: Customer, page_number: str | int | None = None) -> Page:
+    """The customer's lines, newest first, a page at a time (some customers have thousands)."""
     lines = OrderLine.objects.filter(customer=customer).select_related("order")
-    return list(lines.order_by("-day", "order__external_id", "id")[:limit])
+    ordered = lines.order_by("-day", "order__external_id", "id")
+    return Paginator(ordered, CUSTOMER_LINES_PER_PAGE).get_page(page_number)
 
 
 def customer_assignments(customer: Customer) -> list[Assignment]:
@@ -252,6 +254,9 @@ def customer_consent_changes(customer: Customer, limit: int = 100) -> list[Conse
     """The customer's consent history, newest first, with the imports that set it."""
     changes = ConsentChange.objects.filter(customer=customer).select_related("data_import")
     return list(changes.order_by("-changed_at", "-id")[:limit])
+
+
+CUSTOMER_LINES_PER_PAGE = 50
 
 
 def imports_page(page_number: str | int | None) -> Page:

@@ -172,13 +172,16 @@ def test_customer_assignments_newest_run_first() -> None:
     assert selectors.customer_assignments(customer) == [new, old]
 
 
-def test_customer_order_lines_newest_first_limited() -> None:
+def test_customer_order_lines_newest_first_a_page_at_a_time(monkeypatch) -> None:
+    monkeypatch.setattr(selectors, "CUSTOMER_LINES_PER_PAGE", 2)
     customer = factories.CustomerFactory()
     for day in (1, 3, 2):
         order = factories.OrderFactory(customer=customer, day=dt.date(2020, 1, day))
         factories.OrderLineFactory(order=order)
-    lines = selectors.customer_order_lines(customer, limit=2)
-    assert [line.day.day for line in lines] == [3, 2]
+    first = selectors.customer_order_lines(customer)
+    assert [line.day.day for line in first] == [3, 2]
+    assert [line.day.day for line in selectors.customer_order_lines(customer, 2)] == [1]
+    assert (first.paginator.count, first.paginator.num_pages) == (3, 2)
 
 
 def test_find_customers_by_prefix() -> None:

@@ -131,3 +131,18 @@ def test_customer_detail_without_contacts_says_so(marketing: Client) -> None:
     assert "No customer contacts imported for this customer yet." in content
     assert "No consent recorded yet." in content
     assert '<dd data-field="accepts-email">no</dd>' in content
+
+
+def test_customer_detail_many_lines_stay_on_short_pages(marketing: Client) -> None:
+    customer = factories.CustomerFactory()
+    order = factories.OrderFactory(customer=customer)
+    factories.OrderLineFactory.create_batch(120, order=order)
+    url = reverse("segments:customer-detail", args=[customer.pk])
+
+    first = marketing.get(url).content.decode()
+    last = marketing.get(url, {"page": 3}).content.decode()
+
+    assert first.count("<tr>\n        <td>") == 50
+    assert "120 lines, newest first." in first
+    assert "Page 1 of 3" in first
+    assert last.count("<tr>\n        <td>") == 20

@@ -78,8 +78,7 @@ def customer_detail(request: HttpRequest, customer_id: int) -> HttpResponse:
     assignments = selectors.customer_assignments(customer)
     context = {
         "customer": customer,
-        "lines": selectors.customer_order_lines(customer),
-        "line_count": customer.lines.count(),
+        "lines": selectors.customer_order_lines(customer, request.GET.get("page")),
         "assignments": assignments,
         "latest": assignments[0] if assignments else None,
         "consent_changes": selectors.customer_consent_changes(customer),
