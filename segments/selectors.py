@@ -12,8 +12,8 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 from django.core.paginator import Page, Paginator
-from django.db.models import Count, Q, QuerySet
-from django.db.models.functions import Mod
+from django.db.models import Count, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models.functions import Concat, Mod, Substr
 from django_celery_beat.models import PeriodicTask
 
 from segments.models import (
@@ -292,8 +292,16 @@ def audit_page(filters: dict, page_number: str | int | None) -> Page:
 
 
 def schedules() -> QuerySet[PeriodicTask]:
+    """The re-run schedules, each with the last run it started (its slots carry its name)."""
     tasks = PeriodicTask.objects.filter(task=SCHEDULED_RUN_TASK).select_related("crontab")
-    return tasks.order_by("name")
+    slot_prefix = Concat(Substr(OuterRef("name"), 1, 80), Value(":"))
+    started = SegmentationRun.objects.filter(schedule_slot__startswith=slot_prefix)
+    latest = started.order_by("-created_at", "-id")
+    return tasks.annotate(
+        last_started_run_id=Subquery(latest.values("pk")[:1]),
+        last_started_run_status=Subquery(latest.values("status")[:1]),
+        last_started_run_at=Subquery(latest.values("created_at")[:1]),
+    ).order_by("name")
 
 
 def get_schedule(task_id: int) -> PeriodicTask | None:

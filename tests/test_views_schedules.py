@@ -105,3 +105,20 @@ def test_schedule_list_describes_crontab_in_words(admin: Client, settings) -> No
     content = admin.get(LIST_URL).content.decode()
     assert f"Mondays at 03:00 {settings.TIME_ZONE}" in content
     assert f"Every day at 22:30 {settings.TIME_ZONE}" in content
+
+
+def test_schedule_list_last_run_is_the_last_run_the_schedule_started(admin: Client) -> None:
+    save_schedule(ScheduleSpec("Nightly run", True, "30", "1", "*"))
+    save_schedule(ScheduleSpec("Weekly run", True, "0", "3", "1"))
+    factories.SegmentationRunFactory(schedule_slot="Nightly run:2026-11-24T01:30")
+    latest = factories.SegmentationRunFactory(schedule_slot="Nightly run:2026-11-25T01:30")
+    factories.SegmentationRunFactory()  # started by hand: no schedule's
+
+    content = admin.get(LIST_URL).content.decode()
+
+    rows = {name: next(row for row in content.split("<tr") if name in row) for name in
+            ("Nightly run", "Weekly run")}  # fmt: skip
+    last_run = {name: row.split('data-testid="schedule-last-run">')[1].split("</td>")[0]
+                for name, row in rows.items()}  # fmt: skip
+    assert f">Run {latest.pk}</a> (succeeded)" in last_run["Nightly run"]
+    assert last_run["Weekly run"] == "not yet"
