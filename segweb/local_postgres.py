@@ -11,6 +11,7 @@ directory only, never on TCP. As root, the package runs the server as a system u
 
 from __future__ import annotations
 
+import argparse
 import logging
 import os
 import sys
@@ -135,11 +136,12 @@ def _log_tail(data_dir: Path, lines: int = 20) -> str:
 
 
 def main(argv: list[str]) -> int:
-    if len(argv) not in (2, 3) or argv[1] not in ("start", "stop"):
-        print(__doc__.strip().splitlines()[-2].strip(), file=sys.stderr)
-        return 2
-    data_dir = Path(argv[2]).resolve() if len(argv) == 3 else DEFAULT_DATA_DIR
-    if argv[1] == "start":
+    parser = argparse.ArgumentParser(prog="python -m segweb.local_postgres")
+    parser.add_argument("action", choices=["start", "stop"])
+    parser.add_argument("data_dir", nargs="?", type=Path, default=DEFAULT_DATA_DIR)
+    options = parser.parse_args(argv)
+    data_dir = options.data_dir.resolve()
+    if options.action == "start":
         started = start_server(data_dir)
         print("started" if started else "running", database_url(data_dir))
     else:
@@ -148,4 +150,4 @@ def main(argv: list[str]) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv))
+    sys.exit(main(sys.argv[1:]))

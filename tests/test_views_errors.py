@@ -27,10 +27,3 @@ def test_error_page_500_renders_without_a_request_context() -> None:
     response = server_error(RequestFactory().get("/"))
     assert response.status_code == 500
     assert "Something went wrong" in response.content.decode()
-
-
-def test_run_start_get_goes_back_to_the_runs_page() -> None:
-    client = Client()
-    client.force_login(factories.admin_user())
-    response = client.get("/runs/start/")
-    assert (response.status_code, response["Location"]) == (302, "/runs/")

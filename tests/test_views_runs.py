@@ -293,3 +293,10 @@ def test_run_list_empty_tells_admin_how_to_start(admin: Client) -> None:
     content = admin.get(LIST_URL).content.decode()
     assert 'id="no-runs"' in content
     assert reverse("segments:import-list") in content
+
+
+def test_run_start_get_goes_back_to_the_runs_page() -> None:
+    client = Client()
+    client.force_login(factories.admin_user())
+    response = client.get("/runs/start/")
+    assert (response.status_code, response["Location"]) == (302, "/runs/")
