@@ -134,6 +134,8 @@ AXES_LOCKOUT_CALLABLE = "segments.signin.lockout_response"
 AXES_HTTP_RESPONSE_CODE = 429
 AXES_CLIENT_IP_CALLABLE = "segments.signin.client_ip"
 AXES_DISABLE_ACCESS_LOG = True  # sign-ins are in the audit log already; no second copy of IPs
+# Its start-up banner and per-sign-in INFO lines would fill every console; the audit log has them.
+AXES_VERBOSE = False
 # Reverse proxies in front of the app that append to X-Forwarded-For (0: clients connect directly).
 SEGWEB_TRUSTED_PROXIES = env_int("SEGWEB_TRUSTED_PROXIES", 0)
 if SEGWEB_TRUSTED_PROXIES < 0:
