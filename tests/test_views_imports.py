@@ -262,3 +262,62 @@ def test_import_detail_succeeded_offers_a_run_with_this_data(admin: Client) -> N
     response = admin.post(reverse("segments:run-start"), fields)
     assert response.status_code == 302
     assert "/runs/" in response["Location"]
+
+
+def demo_import(tmp_path: Path) -> DataImport:
+    from tests.import_samples import a_few_orders, write_csv
+
+    path = write_csv(tmp_path / "demo-orders.csv", a_few_orders())
+    return import_service.import_file(path, "shopify", is_demo=True)
+
+
+def test_import_remove_get_shows_counts_and_deletes_nothing(admin: Client, tmp_path) -> None:
+    data_import = demo_import(tmp_path)
+    response = admin.get(reverse("segments:import-remove", args=[data_import.pk]))
+    counts = response.content.decode().split('data-testid="removal-counts"')[1]
+    assert "<strong>5</strong> order lines" in counts
+    assert "<strong>3</strong> orders" in counts and "<strong>2</strong> customers" in counts
+    assert DataImport.objects.filter(pk=data_import.pk).exists()
+
+
+def test_import_remove_post_removes_and_says_what(admin: Client, tmp_path) -> None:
+    data_import = demo_import(tmp_path)
+    response = admin.post(reverse("segments:import-remove", args=[data_import.pk]), follow=True)
+    assert "Removed 1 import, 5 order lines, 3 orders, 2 customers" in response.content.decode()
+    assert not DataImport.objects.exists()
+
+
+def test_import_remove_marketing_gets_403_and_nothing_goes(client: Client, tmp_path) -> None:
+    data_import = demo_import(tmp_path)
+    client.force_login(factories.marketing_user())
+    response = client.post(reverse("segments:import-remove", args=[data_import.pk]))
+    assert response.status_code == 403
+    assert DataImport.objects.filter(pk=data_import.pk).exists()
+
+
+def test_import_remove_running_import_offers_no_button(admin: Client) -> None:
+    data_import = factories.DataImportFactory(status=DataImport.Status.RUNNING)
+    response = admin.get(reverse("segments:import-remove", args=[data_import.pk]))
+    assert b"cannot be removed yet" in response.content
+    assert b'data-testid="confirm-remove"' not in response.content
+
+
+def test_demo_remove_takes_every_demo_import_in_one_step(admin: Client, tmp_path) -> None:
+    demo_import(tmp_path)
+    kept = factories.DataImportFactory(status=DataImport.Status.SUCCEEDED)
+    page = admin.get(LIST_URL)
+    assert b'data-testid="remove-demo"' in page.content
+    admin.post(reverse("segments:demo-remove"))
+    assert list(DataImport.objects.values_list("pk", flat=True)) == [kept.pk]
+    assert b'data-testid="remove-demo"' not in admin.get(LIST_URL).content
+
+
+def test_demo_remove_without_demo_data_goes_back(admin: Client) -> None:
+    response = admin.get(reverse("segments:demo-remove"))
+    assert response.status_code == 302 and response["Location"] == LIST_URL
+
+
+def test_import_detail_finished_links_to_removal(admin: Client) -> None:
+    data_import = factories.DataImportFactory(status=DataImport.Status.REFUSED)
+    response = admin.get(reverse("segments:import-detail", args=[data_import.pk]))
+    assert reverse("segments:import-remove", args=[data_import.pk]).encode() in response.content

@@ -37,6 +37,7 @@ class AuditEvent(models.Model):
         RUN_CANCELLED = "run_cancelled", "Run cancelled"
         RUN_DELETED = "run_deleted", "Run deleted"
         IMPORT_UPLOADED = "import_uploaded", "Import uploaded"
+        IMPORT_REMOVED = "import_removed", "Import removed"
         EXPORT_CREATED = "export_created", "List exported"
         NOTES_EDITED = "notes_edited", "Strategy notes edited"
         SCHEDULE_SAVED = "schedule_saved", "Schedule saved"

@@ -40,10 +40,12 @@ def import_file(
     user=None,
     file_name: str | None = None,
     kind: str | None = None,
+    is_demo: bool = False,
 ) -> DataImport:
     """Import a file on disk now; the DataImport says succeeded, refused or failed.
 
-    `kind` (detect.ORDERS or detect.CONTACTS) refuses a file of the other kind.
+    `kind` (detect.ORDERS or detect.CONTACTS) refuses a file of the other kind; `is_demo` marks
+    generated demo data, which "Remove demo data" deletes.
     """
     path = Path(path)
     data_import = DataImport.objects.create(
@@ -52,6 +54,7 @@ def import_file(
         file_size=path.stat().st_size,
         sha256=file_sha256(path),
         requested_format=requested_format,
+        is_demo=is_demo,
         status=Status.RUNNING,
         started_at=timezone.now(),
         heartbeat_at=timezone.now(),

@@ -11,6 +11,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from segments import roles, selectors
 from segments.forms import ImportForm
 from segments.models import DataImport
+from segments.services import import_removal
 from segments.services import imports as import_service
 from segments.views.access import role_required
 
@@ -20,6 +21,7 @@ def render_import_list(request: HttpRequest, form: ImportForm | None = None) -> 
         "form": form or ImportForm(),
         "page": selectors.imports_page(request.GET.get("page")),
         "active_imports": selectors.active_imports(),
+        "has_demo_data": DataImport.objects.filter(is_demo=True).exists(),
     }
     return render(request, "segments/import_list.html", context)
 
@@ -73,3 +75,39 @@ def import_status(request: HttpRequest, import_id: int) -> JsonResponse:
             "url": reverse("segments:import-detail", args=[data_import.pk]),
         }
     )
+
+
+@role_required(roles.IMPORT_DATA)
+@require_http_methods(["GET", "POST"])
+def import_remove(request: HttpRequest, import_id: int) -> HttpResponse:
+    data_import = get_object_or_404(DataImport, pk=import_id)
+    return _remove(request, [data_import], title=f"Remove the import of {data_import.file_name}")
+
+
+@role_required(roles.IMPORT_DATA)
+@require_http_methods(["GET", "POST"])
+def demo_remove(request: HttpRequest) -> HttpResponse:
+    demo_imports = import_removal.demo_imports()
+    if not demo_imports:
+        messages.info(request, "There is no demo data to remove.")
+        return redirect("segments:import-list")
+    return _remove(request, demo_imports, title="Remove the demo data")
+
+
+def _remove(request: HttpRequest, imports: list[DataImport], title: str) -> HttpResponse:
+    """GET: what would go, and a confirmation form. POST: remove it all in one transaction."""
+    if request.method == "POST":
+        try:
+            counts = import_removal.remove_imports(imports, request.user)
+        except import_removal.ImportBusy as refusal:
+            messages.error(request, str(refusal))
+            return redirect("segments:import-list")
+        messages.success(request, f"Removed {counts.summary()}.")
+        return redirect("segments:import-list")
+    context = {
+        "title": title,
+        "imports": imports,
+        "counts": import_removal.removal_counts(imports),
+        "busy": any(data_import.status in import_removal.BUSY for data_import in imports),
+    }
+    return render(request, "segments/import_remove.html", context)

@@ -30,12 +30,12 @@ class Command(BaseCommand):
         with tempfile.TemporaryDirectory() as folder:
             path = Path(folder) / f"demo-{options['customers']}-seed{options['seed']}.csv"
             demo.write_orders_csv(orders.lines, path)
-            data_import = imports.import_file(path, "shopify")
+            data_import = imports.import_file(path, "shopify", is_demo=True)
             self.report(data_import, started)
             started = time.perf_counter()
             contacts = Path(folder) / "demo-customers.csv"
             demo.generate_customers(orders.groups, options["seed"]).to_csv(contacts, index=False)
-            self.report(imports.import_file(contacts, "shopify-customers"), started)
+            self.report(imports.import_file(contacts, "shopify-customers", is_demo=True), started)
 
     def report(self, data_import: DataImport, started: float) -> None:
         if data_import.status != DataImport.Status.SUCCEEDED:
