@@ -14,6 +14,7 @@ from django_celery_beat.models import PeriodicTask
 from segments import campaigns, roles
 from segments.clustering import MAX_K
 from segments.exports import ListRequest
+from segments.importers import ImportRefused, readers
 from segments.importers.detect import AUTO, KINDS
 from segments.models import AuditEvent, DataImport, Segment, SegmentationRun
 from segments.selectors import DEFAULT_MEMBER_SORT, MEMBER_SORTS
@@ -80,6 +81,10 @@ def format_choices() -> list[tuple[str, object]]:
     return [(AUTO, "Detect automatically"), *groups]
 
 
+# What the file chooser offers (browsers match the last suffix: .gz stands for .csv.gz).
+UPLOAD_ACCEPT = (".csv", ".gz", ".xlsx", ".parquet")
+
+
 class ImportForm(forms.Form):
     FORMAT_CHOICES = format_choices()
 
@@ -90,11 +95,31 @@ class ImportForm(forms.Form):
     )
     requested_format = forms.ChoiceField(label="Format", choices=FORMAT_CHOICES, initial=AUTO)
 
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        # The browser checks type and size when the file is chosen (static/segments/forms.js);
+        # clean_file checks again when it arrives.
+        self.fields["file"].widget.attrs.update(
+            {
+                "accept": ",".join(UPLOAD_ACCEPT),
+                "data-max-bytes": settings.SEGWEB_MAX_UPLOAD_BYTES,
+                "data-max-size": filesizeformat(settings.SEGWEB_MAX_UPLOAD_BYTES),
+                "data-suffixes": " ".join(readers.SUFFIXES),
+            }
+        )
+
     def clean_file(self) -> object:
         upload = self.cleaned_data["file"]
         limit = settings.SEGWEB_MAX_UPLOAD_BYTES
         if upload.size > limit:
             raise forms.ValidationError(f"The file is larger than {filesizeformat(limit)}.")
+        head = upload.read(readers.HEAD_BYTES)
+        upload.seek(0)
+        try:
+            readers.check_head(upload.name, head)
+        except ImportRefused as refusal:
+            reason = refusal.problems[0].reason
+            raise forms.ValidationError(f"{upload.name}: {reason}.") from refusal
         return upload
 
 

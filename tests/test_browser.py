@@ -219,7 +219,14 @@ def test_browser_admin_imports_file_and_watches_run_finish(
 
     sign_in(browser, admin.username)
     page.goto("/imports/")
+    notes = tmp_path / "notes.txt"
+    notes.write_text("not an export")
+    page.set_input_files("#id_file", str(notes))  # refused when chosen, before any upload
+    page.click("#upload-button")
+    assert "unsupported file type" in page.inner_text(".file-problem")
+    assert not DataImport.objects.exists()
     page.set_input_files("#id_file", str(upload))
+    assert page.inner_text(".file-problem") == ""
     page.select_option("#id_requested_format", "shopify")
     page.dblclick("#upload-button")  # an impatient double click still makes one import
     page.wait_for_selector(

@@ -19,7 +19,7 @@ from segments.importers.limits import (
     check_storable_cells,
     refuse,
 )
-from segments.importers.readers import detect_delimiter, file_suffix, read_table
+from segments.importers.readers import check_head, detect_delimiter, file_suffix, read_table
 from tests.hostile_files import MAIN, raw_xlsx, sheet_rows
 
 CSV_TEXT = "customer_id,order_id,total_sales\n5000000000017,1000000000007,12.50\n7,8,9\n"
@@ -323,3 +323,33 @@ def test_read_table_parquet_nul_in_later_row_group_refused_with_file_row(tmp_pat
     with pytest.raises(ImportRefused) as caught:
         read_table(path)
     assert (caught.value.problems[0].row, caught.value.problems[0].column) == (4, "product_type")
+
+
+@pytest.mark.parametrize(
+    ("name", "head", "reason"),
+    [
+        ("a.png", b"\x89PNG\r\n\x1a\n", "unsupported file type"),
+        ("a.csv", b"\x89PNG\r\n\x1a\n", "really a PNG image"),
+        ("a.csv", b"%PDF-1.7", "really a PDF document"),
+        ("a.csv", b"\xd0\xcf\x11\xe0\xa1\xb1", r"old Excel \(\.xls\) file"),
+        ("a.csv", b"PAR1\x15\x04", "really a Parquet file"),
+        ("a.xlsx", b"\xd0\xcf\x11\xe0", "old .xls workbook"),
+        ("a.parquet", b"id,day\n", "not a Parquet file"),
+    ],
+)
+def test_check_head_disagreeing_bytes_refused(name, head, reason):
+    with pytest.raises(ImportRefused, match=reason):
+        check_head(name, head)
+
+
+@pytest.mark.parametrize(
+    ("name", "head", "suffix"),
+    [
+        ("A.CSV", "Straße;Kunde\n".encode("latin-1"), ".csv"),  # refused with its row later
+        ("a.csv.gz", b"\x1f\x8b\x08", ".csv.gz"),
+        ("a.xlsx", b"PK\x03\x04", ".xlsx"),
+        ("a.csv", b"\xff\xfeu\x00", ".csv"),  # UTF-16: refused later, with its own reason
+    ],
+)
+def test_check_head_agreeing_bytes_give_the_suffix(name, head, suffix):
+    assert check_head(name, head) == suffix

@@ -321,3 +321,32 @@ def test_import_detail_finished_links_to_removal(admin: Client) -> None:
     data_import = factories.DataImportFactory(status=DataImport.Status.REFUSED)
     response = admin.get(reverse("segments:import-detail", args=[data_import.pk]))
     assert reverse("segments:import-remove", args=[data_import.pk]).encode() in response.content
+
+
+PNG = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR"
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "reason"),
+    [
+        ("photo.png", PNG, "unsupported file type"),
+        ("notes.txt", b"hello", "unsupported file type"),
+        ("orders.csv", PNG, "really a PNG image"),
+        ("orders.xlsx", CSV, "not an Excel workbook"),
+    ],
+)
+def test_import_upload_wrong_type_is_refused_at_once(
+    admin: Client, monkeypatch, name, content, reason
+) -> None:
+    monkeypatch.setattr(import_service, "start_import", pytest.fail)
+    upload = SimpleUploadedFile(name, content)
+    response = admin.post(UPLOAD_URL, {"file": upload, "requested_format": "auto"})
+    assert response.status_code == 200 and reason in response.content.decode()
+    assert not DataImport.objects.exists()
+
+
+def test_import_list_file_input_tells_the_browser_type_and_size(admin: Client, settings) -> None:
+    settings.SEGWEB_MAX_UPLOAD_BYTES = 2 * 1024 * 1024
+    html = admin.get(LIST_URL).content.decode()
+    assert 'accept=".csv,.gz,.xlsx,.parquet"' in html
+    assert 'data-max-bytes="2097152"' in html and 'data-max-size="2.0\xa0MB"' in html

@@ -40,6 +40,14 @@ ZIP_MAGIC = b"PK\x03\x04"
 GZIP_MAGIC = b"\x1f\x8b"
 PARQUET_MAGIC = b"PAR1"
 OLE_MAGIC = b"\xd0\xcf\x11\xe0"
+# Files people pick by mistake; other text problems are refused with their row when read.
+BINARY_MAGICS = {
+    b"\x89PNG": "a PNG image",
+    b"\xff\xd8\xff": "a JPEG image",
+    b"GIF8": "a GIF image",
+    b"%PDF-": "a PDF document",
+}
+HEAD_BYTES = 8
 UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
 LINE_BREAK = re.compile(rb"\r\n|\r|\n")
 GZIP_ERRORS = (OSError, EOFError, zlib.error)
@@ -51,24 +59,34 @@ def read_table(
 ) -> pd.DataFrame:
     """Read a .csv, .csv.gz, .xlsx (first sheet) or .parquet file; refuse anything else."""
     path = Path(path)
-    suffix = file_suffix(name or path.name)
-    head = _head(path)
+    suffix = check_head(name or path.name, _head(path))
     if suffix == ".csv":
-        _expect_text(head, "a .csv file")
         frame = _read_csv(path, limits, compressed=False)
     elif suffix == ".csv.gz":
-        expect(head.startswith(GZIP_MAGIC), "a .csv.gz file is not gzip-compressed")
         frame = _read_csv(path, limits, compressed=True)
     elif suffix == ".xlsx":
-        expect(not head.startswith(OLE_MAGIC), "an old .xls workbook: save it as .xlsx")
-        expect(head.startswith(ZIP_MAGIC), "a .xlsx file is not an Excel workbook")
         frame = workbooks.read_xlsx(path, limits)
     else:
-        expect(head.startswith(PARQUET_MAGIC), "a .parquet file is not a Parquet file")
         frame = parquet_files.read_parquet(path, limits)
     expect(len(frame.columns) > 0, "the file has no header row")
     expect(len(frame) > 0, "the file has no data rows")
     return frame
+
+
+def check_head(name: str, head: bytes) -> str:
+    """The file's suffix, once its first bytes agree with it (the upload form checks this too,
+    before a worker reads the whole file). Refuses a .png named .csv, for example."""
+    suffix = file_suffix(name)
+    if suffix == ".csv":
+        _expect_text(head, "a .csv file")
+    elif suffix == ".csv.gz":
+        expect(head.startswith(GZIP_MAGIC), "a .csv.gz file is not gzip-compressed")
+    elif suffix == ".xlsx":
+        expect(not head.startswith(OLE_MAGIC), "an old .xls workbook: save it as .xlsx")
+        expect(head.startswith(ZIP_MAGIC), "a .xlsx file is not an Excel workbook")
+    else:
+        expect(head.startswith(PARQUET_MAGIC), "a .parquet file is not a Parquet file")
+    return suffix
 
 
 def file_suffix(name: str) -> str:
@@ -245,10 +263,13 @@ def _count_breaks(data: bytes) -> int:
 
 def _head(path: Path) -> bytes:
     with open(path, "rb") as handle:
-        return handle.read(8)
+        return handle.read(HEAD_BYTES)
 
 
 def _expect_text(head: bytes, what: str) -> None:
     expect(not head.startswith(ZIP_MAGIC), f"{what} is really a ZIP or Excel file, not text")
     expect(not head.startswith(GZIP_MAGIC), f"{what} is really gzip-compressed (name it .csv.gz)")
     expect(not head.startswith(PARQUET_MAGIC), f"{what} is really a Parquet file, not text")
+    expect(not head.startswith(OLE_MAGIC), f"{what} is really an old Excel (.xls) file, not text")
+    for magic, kind in BINARY_MAGICS.items():
+        expect(not head.startswith(magic), f"{what} is really {kind}, not text")

@@ -21,6 +21,32 @@
       });
     }, 0);
   });
+  // A file input with data-max-bytes: the wrong type or a file too large is refused when chosen
+  // (the server checks again when the file arrives).
+  document.addEventListener("change", function (event) {
+    var input = event.target;
+    if (!input.matches || !input.matches("input[type=file][data-max-bytes]")) { return; }
+    var file = input.files && input.files[0];
+    var problem = "";
+    if (file) {
+      var name = file.name.toLowerCase();
+      var suffixes = input.dataset.suffixes.split(" ");
+      if (!suffixes.some(function (suffix) { return name.endsWith(suffix); })) {
+        problem = file.name + ": unsupported file type: use one of " + suffixes.join(", ") + ".";
+      } else if (file.size > Number(input.dataset.maxBytes)) {
+        problem = file.name + ": the file is larger than " + input.dataset.maxSize + ".";
+      }
+    }
+    input.setCustomValidity(problem);
+    var note = input.parentNode.querySelector(".file-problem");
+    if (!note) {
+      note = document.createElement("p");
+      note.className = "file-problem error";
+      note.setAttribute("role", "alert");
+      input.insertAdjacentElement("afterend", note);
+    }
+    note.textContent = problem;
+  });
   // Back to a page from the history: its forms may be sent again.
   window.addEventListener("pageshow", function () {
     document.querySelectorAll("form[data-submitted]").forEach(function (form) {
