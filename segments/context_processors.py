@@ -1,8 +1,9 @@
 from __future__ import annotations
 
 from django.http import HttpRequest
+from django.utils.functional import SimpleLazyObject
 
-from segments import roles
+from segments import roles, selectors
 
 
 def role_flags(request: HttpRequest) -> dict[str, bool]:
@@ -25,3 +26,8 @@ def role_flags(request: HttpRequest) -> dict[str, bool]:
         "can_manage_users": user.has_perm(roles.MANAGE_USERS),
         "can_view_audit": user.has_perm(roles.VIEW_AUDIT),
     }
+
+
+def shop_currency(request: HttpRequest) -> dict[str, object]:
+    """The currency money is shown in; looked up only by a page that shows money."""
+    return {"currency": SimpleLazyObject(selectors.shop_currency)}

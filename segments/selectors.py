@@ -11,6 +11,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 import pandas as pd
+from django.conf import settings
 from django.core.paginator import Page, Paginator
 from django.db.models import Count, OuterRef, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Concat, Mod, Substr
@@ -318,3 +319,16 @@ def export_rows(run: SegmentationRun, segments: Iterable[Segment] = ()) -> Query
         Q(run=run) & (Q(segment_id__in=chosen) if chosen else Q())
     )
     return assignments.order_by("id").values_list(*EXPORT_FIELDS)
+
+
+def shop_currency() -> str:
+    """settings.SEGWEB_CURRENCY, else GBP for UCI Online Retail data (a UK shop), else EUR."""
+    if settings.SEGWEB_CURRENCY:
+        return settings.SEGWEB_CURRENCY
+    latest = (
+        DataImport.objects.filter(kind=DataImport.Kind.ORDERS, status=DataImport.Status.SUCCEEDED)
+        .order_by("-created_at")
+        .values_list("detected_format", flat=True)
+        .first()
+    )
+    return "GBP" if latest == DataImport.Format.ONLINE_RETAIL else "EUR"

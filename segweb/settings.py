@@ -79,6 +79,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "segments.context_processors.role_flags",
+                "segments.context_processors.shop_currency",
                 "django.template.context_processors.csp",
             ],
         },
@@ -142,6 +143,8 @@ if SEGWEB_TRUSTED_PROXIES < 0:
     raise ImproperlyConfigured("SEGWEB_TRUSTED_PROXIES must be 0 or more (see .env.example).")
 
 LANGUAGE_CODE = "en-gb"
+# One date format everywhere ("27 Nov 2026", "27 Nov 2026 14:05"): segweb/formats/en_GB.
+FORMAT_MODULE_PATH = ["segweb.formats"]
 TIME_ZONE = env_str("TIME_ZONE", "UTC")
 USE_I18N = True
 USE_TZ = True
@@ -165,6 +168,9 @@ FILE_UPLOAD_DIRECTORY_PERMISSIONS = 0o700
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 SEGWEB_MAX_UPLOAD_BYTES = env_int("SEGWEB_MAX_UPLOAD_BYTES", 512 * 1024 * 1024)
+# The shop's currency (ISO 4217) for money on the pages; empty: GBP for UCI Online Retail data
+# (a UK shop), else EUR.
+SEGWEB_CURRENCY = env_str("SEGWEB_CURRENCY", "").upper()
 # Whether Marketing users may export lists with contact details (Admins always may); without
 # it they export customer ids and features only.
 SEGWEB_MARKETING_CONTACT_EXPORTS = env_bool("SEGWEB_MARKETING_CONTACT_EXPORTS", default=True)

@@ -6,7 +6,7 @@ import pytest
 from django.utils import timezone
 
 from segments import selectors
-from segments.models import SegmentationRun
+from segments.models import DataImport, SegmentationRun
 from segments.services.schedules import ScheduleSpec, save_schedule
 from tests import factories
 
@@ -219,3 +219,21 @@ def test_imports_and_exports_pages_newest_first() -> None:
     record = factories.ExportRecordFactory()
     assert list(selectors.exports_page(1).object_list) == [record]
     assert list(selectors.active_imports()) == []
+
+
+@pytest.mark.parametrize(
+    ("setting", "latest_format", "currency"),
+    [
+        ("", DataImport.Format.SHOPIFY, "EUR"),
+        ("", DataImport.Format.ONLINE_RETAIL, "GBP"),
+        ("USD", DataImport.Format.ONLINE_RETAIL, "USD"),
+    ],
+)
+def test_shop_currency_setting_else_from_the_data(settings, setting, latest_format, currency):
+    settings.SEGWEB_CURRENCY = setting
+    factories.DataImportFactory(
+        kind=DataImport.Kind.ORDERS,
+        status=DataImport.Status.SUCCEEDED,
+        detected_format=latest_format,
+    )
+    assert selectors.shop_currency() == currency

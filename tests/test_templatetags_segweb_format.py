@@ -1,14 +1,17 @@
 from __future__ import annotations
 
+import datetime as dt
 from types import SimpleNamespace
 
 import pytest
+from django.template import Context, Template
 
 from segments.templatetags.segweb_format import (
     crontab_text,
     describe_crontab,
     describe_days,
     duration,
+    money,
     percent,
 )
 
@@ -65,3 +68,32 @@ def test_crontab_text_adds_time_zone() -> None:
     crontab = SimpleNamespace(minute="0", hour="3", day_of_week="1", timezone="Europe/Paris")
     assert crontab_text(crontab) == "Mondays at 03:00 Europe/Paris"
     assert crontab_text(None) == ""
+
+
+@pytest.mark.parametrize(
+    ("value", "currency", "shown"),
+    [
+        (1234.5, "EUR", "€1,234.50"),
+        ("98765.432", "GBP", "£98,765.43"),
+        (0, "USD", "US$0.00"),
+        (-12.5, "EUR", "-€12.50"),
+        (None, "EUR", ""),
+    ],
+)
+def test_money_currency_symbol_and_thousands_separators(value, currency, shown) -> None:
+    assert money(value, currency) == shown
+
+
+def test_dates_one_format_everywhere() -> None:
+    moment = dt.datetime(2026, 11, 27, 14, 5, tzinfo=dt.UTC)
+    rendered = Template('{{ day|date }} · {{ moment|date:"DATETIME_FORMAT" }}').render(
+        Context({"day": moment.date(), "moment": moment})
+    )
+    assert rendered == "27 Nov 2026 · 27 Nov 2026 14:05"
+
+
+def test_counts_show_as_whole_numbers() -> None:
+    rendered = Template('{{ a|floatformat:"-1g" }} {{ b|floatformat:"-1g" }}').render(
+        Context({"a": 6.0, "b": 12345.25})
+    )
+    assert rendered == "6 12,345.3"

@@ -1,7 +1,8 @@
-"""Small display filters: percentages, durations, and crontabs in words."""
+"""Small display filters: money, percentages, durations, and crontabs in words."""
 
 from __future__ import annotations
 
+from babel.numbers import format_currency
 from cron_descriptor import (
     ExpressionDescriptor,
     FormatException,
@@ -10,11 +11,20 @@ from cron_descriptor import (
     WrongArgumentException,
 )
 from django import template
+from django.utils.translation import get_language, to_locale
 
 register = template.Library()
 
 DAY_NAMES = ("Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday")
 DAY_NUMBERS = {name[:3].lower(): number for number, name in enumerate(DAY_NAMES)}
+
+
+@register.filter
+def money(value: object, currency: object = "EUR") -> str:
+    """1234.5 -> "€1,234.50" in the page's language; empty for a missing value."""
+    if value is None or value == "":
+        return ""
+    return format_currency(float(value), str(currency), locale=to_locale(get_language() or "en"))
 
 
 @register.filter
