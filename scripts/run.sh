@@ -73,7 +73,12 @@ trap stop INT TERM EXIT
 step "Starting the web server, a worker and beat"
 .venv/bin/celery -A segweb --quiet worker --loglevel=WARNING --concurrency=2 & pids+=($!)
 .venv/bin/celery -A segweb --quiet beat --loglevel=WARNING & pids+=($!)
-$PY manage.py runserver "$HOST:$PORT" --noreload & pids+=($!)
+# The web server runs as in production (gunicorn, DEBUG off: the product's own 403, 404 and 500
+# pages), over plain HTTP on this machine only; bound to every address, any host name is accepted.
+web_hosts="$HOST,localhost,127.0.0.1"
+if [ "$HOST" = "0.0.0.0" ] || [ "$HOST" = "::" ]; then web_hosts="*"; fi
+DEBUG=0 HTTPS=0 ALLOWED_HOSTS="$web_hosts" .venv/bin/gunicorn segweb.wsgi --bind "$HOST:$PORT" \
+  --workers 2 --threads 4 --graceful-timeout "$STOP_SECONDS" --log-level warning & pids+=($!)
 $PY -c "
 import time, urllib.request
 for _ in range(120):

@@ -3,7 +3,6 @@ from __future__ import annotations
 import logging
 
 from django.apps import AppConfig
-from django.conf import settings
 
 logger = logging.getLogger("segweb")
 
@@ -17,7 +16,7 @@ class SegmentsConfig(AppConfig):
         from django.contrib.auth import signals as auth_signals
         from django.db.backends.signals import connection_created
 
-        from segments import checks, signals  # noqa: F401 - checks registers itself
+        from segments import checks, signals  # checks registers itself on import
         from segweb.database import refuse_unsupported_server
 
         connection_created.connect(refuse_unsupported_server, dispatch_uid="segweb-pg-version")
@@ -26,5 +25,5 @@ class SegmentsConfig(AppConfig):
         auth_signals.user_login_failed.connect(
             signals.record_sign_in_failed, dispatch_uid="audit-sign-in-failed"
         )
-        if not settings.DEBUG and not settings.HTTPS:
+        if checks.serves_plain_http_beyond_this_machine():
             logger.warning("HTTPS=0: sign-in cookies and customer data travel unencrypted.")

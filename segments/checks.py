@@ -5,11 +5,20 @@ from __future__ import annotations
 from django.conf import settings
 from django.core.checks import Tags, Warning, register
 
+LOOPBACK_HOSTS = frozenset({"localhost", "127.0.0.1", "::1", "[::1]"})
+
+
+def serves_plain_http_beyond_this_machine() -> bool:
+    """HTTPS=0 with DEBUG off and a host name other than loopback: cookies and pages travel
+    in clear text over a network (make run's web server on 127.0.0.1 does not)."""
+    if settings.DEBUG or settings.HTTPS:
+        return False
+    return not set(settings.ALLOWED_HOSTS) <= LOOPBACK_HOSTS
+
 
 @register(Tags.security, deploy=True)
 def check_https(app_configs, **kwargs) -> list[Warning]:
-    """HTTPS=0 with DEBUG off: cookies and pages travel in clear text."""
-    if settings.DEBUG or settings.HTTPS:
+    if not serves_plain_http_beyond_this_machine():
         return []
     return [
         Warning(

@@ -7,6 +7,7 @@ import signal
 import socket
 import subprocess
 import time
+import urllib.error
 import urllib.request
 from pathlib import Path
 
@@ -38,6 +39,14 @@ def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return probe.getsockname()[1]
+
+
+def error_page(url: str) -> tuple[int, str]:
+    try:
+        urllib.request.urlopen(url, timeout=5)
+    except urllib.error.HTTPError as error:
+        return error.code, error.read().decode()
+    raise AssertionError(f"{url} answered")
 
 
 def answers(url: str) -> bool:
@@ -72,6 +81,8 @@ def test_run_script_fresh_copy_serves_sign_in_and_ctrl_c_stops_every_process(tmp
             time.sleep(0.5)
         assert answers(url), script.stdout.read().decode() if script.poll() is not None else ""
         assert (copy / ".env").read_text().startswith("DEBUG=1\nSECRET_KEY=")
+        status, page = error_page(f"http://127.0.0.1:{port}/no-such-page/")
+        assert status == 404 and 'id="error-title"' in page  # the product's page, not DEBUG's
         children = psutil.Process(script.pid).children(recursive=True)
         assert len(children) >= 3  # web server, worker, beat (and the worker's pool)
 
@@ -80,7 +91,7 @@ def test_run_script_fresh_copy_serves_sign_in_and_ctrl_c_stops_every_process(tmp
     finally:
         if script.poll() is None:
             os.killpg(script.pid, signal.SIGKILL)
-    assert "segweb stopped." in output
+    assert "segweb stopped." in output, output
     _, alive = psutil.wait_procs(children, timeout=5)
     assert alive == [], [process.cmdline() for process in alive]
     assert not local_postgres.is_running(copy / "var" / "postgres")

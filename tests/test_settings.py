@@ -96,6 +96,13 @@ def test_settings_plain_http_opt_out_is_warned_about() -> None:
     assert "segweb.W001" in result.stdout + result.stderr
 
 
+def test_settings_plain_http_on_loopback_only_is_quiet() -> None:
+    """make run's web server: DEBUG off, HTTPS=0, reachable from this machine only."""
+    result = deploy_check(ALLOWED_HOSTS="127.0.0.1,localhost", HTTPS="0")
+    assert "segweb.W001" not in result.stdout + result.stderr
+    assert "travel unencrypted" not in result.stdout + result.stderr
+
+
 @pytest.mark.parametrize(
     ("setting", "expected"),
     [
