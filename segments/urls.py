@@ -25,6 +25,7 @@ urlpatterns = [
     path("imports/<int:import_id>/", imports.import_detail, name="import-detail"),
     path("imports/<int:import_id>/status/", imports.import_status, name="import-status"),
     path("imports/<int:import_id>/remove/", imports.import_remove, name="import-remove"),
+    path("imports/<int:import_id>/apply/", imports.import_apply, name="import-apply"),
     path("imports/demo/remove/", imports.demo_remove, name="demo-remove"),
     path("schedules/", schedules.schedule_list, name="schedule-list"),
     path("schedules/new/", schedules.schedule_edit, name="schedule-create"),

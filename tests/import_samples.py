@@ -68,3 +68,12 @@ def a_few_orders() -> list[dict[str, str]]:
             total_sales="-120.00",
         ),
     ]  # fmt: skip
+
+
+def far_files(tmp_path: Path) -> tuple[Path, Path]:
+    """A 2019 shop, then a 2010 file of the same shape: years apart."""
+    shop = write_csv(tmp_path / "shop.csv", a_few_orders())
+    old = [{**row, "day": row["day"][:-4] + "2010", "customer_id": "9" + row["customer_id"]}
+           for row in a_few_orders()]  # fmt: skip
+    old = [{**row, "order_id": "9" + row["order_id"]} for row in old]
+    return shop, write_csv(tmp_path / "old.csv", old)

@@ -1,10 +1,12 @@
 from __future__ import annotations
 
+from io import StringIO
+
 import pytest
 from django.core.management import CommandError, call_command
 
 from segments.models import OrderLine
-from tests.import_samples import a_few_orders, shopify_row, write_csv
+from tests.import_samples import a_few_orders, far_files, shopify_row, write_csv
 
 pytestmark = pytest.mark.django_db
 
@@ -38,3 +40,14 @@ def test_import_orders_cli_exit_status_on_refusal(tmp_path):
     with pytest.raises(SystemExit) as caught:
         ManagementUtility(["manage.py", "import_orders", str(path), "--skip-checks"]).execute()
     assert caught.value.code != 0
+
+
+def test_import_orders_far_from_the_data_held_until_accepted(tmp_path) -> None:
+    shop, old = far_files(tmp_path)
+    call_command("import_orders", str(shop), stdout=StringIO())
+    errors = StringIO()
+    with pytest.raises(CommandError, match=r"held, nothing written.*--accept-warnings"):
+        call_command("import_orders", str(old), stdout=StringIO(), stderr=errors)
+    assert "years before the data already here" in errors.getvalue()
+    call_command("import_orders", str(old), "--accept-warnings", stdout=StringIO())
+    assert OrderLine.objects.count() == 10

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
+from pathlib import Path
 from unittest import mock
 
 import pandas as pd
@@ -12,7 +13,7 @@ from django.utils import timezone
 from segments.models import Customer, DataImport, Order, OrderLine
 from segments.services import imports
 from tests.factories import CustomerFactory, OrderFactory, UserFactory
-from tests.import_samples import a_few_orders, shopify_row, write_csv
+from tests.import_samples import a_few_orders, far_files, shopify_row, write_csv
 
 pytestmark = pytest.mark.django_db
 Status = DataImport.Status
@@ -281,3 +282,39 @@ def test_process_import_running_in_a_live_worker_is_left_alone(settings, tmp_pat
     live = _running_upload(settings, tmp_path, 5)
     assert imports.process_import(live.pk).status == Status.RUNNING
     assert not OrderLine.objects.exists()
+
+
+def test_import_file_far_from_the_data_is_held_and_writes_nothing(tmp_path: Path) -> None:
+    shop, old = far_files(tmp_path)
+    imports.import_file(shop)
+    held = imports.import_file(old)
+    assert held.status == DataImport.Status.HELD
+    assert "9 years before the data already here" in held.warnings[0]
+    assert OrderLine.objects.count() == 5 and held.lines_imported == 0
+    assert imports.import_file(old, confirmed=True).status == DataImport.Status.SUCCEEDED
+    assert OrderLine.objects.count() == 10
+
+
+def test_process_import_held_upload_kept_then_applied(
+    tmp_path: Path, settings, django_capture_on_commit_callbacks
+) -> None:
+    settings.MEDIA_ROOT = tmp_path / "media"
+    shop, old = far_files(tmp_path)
+    imports.import_file(shop)
+    upload = SimpleUploadedFile("old.csv", old.read_bytes())
+    with django_capture_on_commit_callbacks():  # not sent: the task is run directly below
+        data_import = imports.start_import(upload, "auto", None)
+    imports.process_import(data_import.pk)
+    data_import.refresh_from_db()
+    assert data_import.status == DataImport.Status.HELD and data_import.file
+    assert not imports.apply_held_import(DataImport.objects.get(pk=shop_import_pk()), None)
+    with django_capture_on_commit_callbacks():
+        assert imports.apply_held_import(data_import, None)
+    imports.process_import(data_import.pk)
+    data_import.refresh_from_db()
+    assert data_import.status == DataImport.Status.SUCCEEDED and data_import.confirmed
+    assert not data_import.file  # removed once it had an outcome
+
+
+def shop_import_pk() -> int:
+    return DataImport.objects.order_by("pk").values_list("pk", flat=True).first()

@@ -350,3 +350,51 @@ def test_import_list_file_input_tells_the_browser_type_and_size(admin: Client, s
     html = admin.get(LIST_URL).content.decode()
     assert 'accept=".csv,.gz,.xlsx,.parquet"' in html
     assert 'data-max-bytes="2097152"' in html and 'data-max-size="2.0\xa0MB"' in html
+
+
+def held_import(**fields) -> DataImport:
+    return factories.DataImportFactory(
+        status=DataImport.Status.HELD,
+        warnings=["Its orders run from 1 Dec 2010 to 9 Dec 2011, 7 years before the data."],
+        **fields,
+    )
+
+
+def test_import_detail_held_shows_why_and_offers_to_apply(admin: Client, media) -> None:
+    data_import = held_import(file=SimpleUploadedFile("old.csv", CSV))
+    html = admin.get(reverse("segments:import-detail", args=[data_import.pk])).content.decode()
+    assert "7 years before the data" in html and 'data-testid="apply-import"' in html
+    assert reverse("segments:import-remove", args=[data_import.pk]) in html
+
+
+def test_import_detail_held_from_command_line_says_how_to_apply(admin: Client) -> None:
+    data_import = held_import()
+    html = admin.get(reverse("segments:import-detail", args=[data_import.pk])).content.decode()
+    assert "--accept-warnings" in html and 'data-testid="apply-import"' not in html
+
+
+def test_import_apply_queues_held_upload_confirmed(
+    admin: Client, media, django_capture_on_commit_callbacks
+) -> None:
+    data_import = held_import(file=SimpleUploadedFile("old.csv", CSV))
+    with django_capture_on_commit_callbacks() as callbacks:
+        admin.post(reverse("segments:import-apply", args=[data_import.pk]))
+    data_import.refresh_from_db()
+    assert (data_import.status, data_import.confirmed, len(callbacks)) == ("pending", True, 1)
+    assert AuditEvent.objects.filter(action=AuditEvent.Action.IMPORT_APPLIED).count() == 1
+
+
+def test_import_apply_not_held_changes_nothing(admin: Client) -> None:
+    data_import = factories.DataImportFactory(status=DataImport.Status.SUCCEEDED)
+    response = admin.post(reverse("segments:import-apply", args=[data_import.pk]), follow=True)
+    assert b"not waiting for confirmation" in response.content
+    data_import.refresh_from_db()
+    assert data_import.status == DataImport.Status.SUCCEEDED and not data_import.confirmed
+
+
+def test_import_apply_marketing_gets_403(client: Client, media) -> None:
+    data_import = held_import(file=SimpleUploadedFile("old.csv", CSV))
+    client.force_login(factories.marketing_user())
+    assert client.post(reverse("segments:import-apply", args=[data_import.pk])).status_code == 403
+    data_import.refresh_from_db()
+    assert data_import.status == DataImport.Status.HELD

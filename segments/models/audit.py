@@ -38,6 +38,7 @@ class AuditEvent(models.Model):
         RUN_DELETED = "run_deleted", "Run deleted"
         IMPORT_UPLOADED = "import_uploaded", "Import uploaded"
         IMPORT_REMOVED = "import_removed", "Import removed"
+        IMPORT_APPLIED = "import_applied", "Import applied despite warnings"
         EXPORT_CREATED = "export_created", "List exported"
         NOTES_EDITED = "notes_edited", "Strategy notes edited"
         SCHEDULE_SAVED = "schedule_saved", "Schedule saved"

@@ -13,6 +13,8 @@ class DataImport(models.Model):
         SUCCEEDED = "succeeded", "Succeeded"
         REFUSED = "refused", "Refused"
         FAILED = "failed", "Failed"
+        # Its data looks far from what is already here (segments.importers.fit).
+        HELD = "held", "Waiting for confirmation"
 
     class Kind(models.TextChoices):
         ORDERS = "orders", "Order lines"
@@ -62,6 +64,9 @@ class DataImport(models.Model):
     errors = models.JSONField(default=list, blank=True)
     errors_total = models.PositiveIntegerField(default=0)
     error_message = models.TextField(blank=True)
+    # Why the import was held before it was applied; an Admin's confirmation applies it anyway.
+    warnings = models.JSONField(default=list, blank=True)
+    confirmed = models.BooleanField(default=False)
 
     class Meta:
         ordering = ["-created_at"]

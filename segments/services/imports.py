@@ -25,7 +25,7 @@ from segments.importers.contacts import ContactsResult, parse_contacts
 from segments.importers.entities import customers_from_orders, orders_from_lines
 from segments.importers.keys import line_keys
 from segments.models import DataImport
-from segments.services import audit, recovery
+from segments.services import audit, import_fit, recovery
 from segments.services.contact_store import ContactCounts, save_contacts
 from segments.services.heartbeat import heartbeat
 from segments.services.import_store import PreparedImport, SaveCounts, save_import
@@ -41,11 +41,13 @@ def import_file(
     file_name: str | None = None,
     kind: str | None = None,
     is_demo: bool = False,
+    confirmed: bool = False,
 ) -> DataImport:
     """Import a file on disk now; the DataImport says succeeded, refused or failed.
 
     `kind` (detect.ORDERS or detect.CONTACTS) refuses a file of the other kind; `is_demo` marks
-    generated demo data, which "Remove demo data" deletes.
+    generated demo data, which "Remove demo data" deletes; `confirmed` applies data that looks
+    far from the data already here (else the import is held, see segments.importers.fit).
     """
     path = Path(path)
     data_import = DataImport.objects.create(
@@ -55,6 +57,7 @@ def import_file(
         sha256=file_sha256(path),
         requested_format=requested_format,
         is_demo=is_demo,
+        confirmed=confirmed,
         status=Status.RUNNING,
         started_at=timezone.now(),
         heartbeat_at=timezone.now(),
@@ -122,7 +125,8 @@ def process_import(import_id: int) -> DataImport:
     # Not in a `finally`: when not even a failure could be recorded (the database is away),
     # the upload stays for the live worker that takes the stale import over.
     run_import(data_import, path)
-    _remove_upload(data_import)
+    if data_import.status != Status.HELD:  # a held upload is kept until it is applied
+        _remove_upload(data_import)
     return data_import
 
 
@@ -156,6 +160,8 @@ def run_import(data_import: DataImport, path: Path, kind: str | None = None) -> 
                 _import_orders(data_import, raw)
     except ImportLost:
         pass  # the worker that took the import over records its outcome
+    except ImportHeld as held:
+        _record_held(data_import, held.warnings)
     except ImportRefused as refusal:
         _record_refusal(data_import, refusal)
     except Exception as error:  # the report must say what went wrong, whatever it was
@@ -166,6 +172,14 @@ def run_import(data_import: DataImport, path: Path, kind: str | None = None) -> 
 
 class ImportLost(Exception):
     """Another worker took the import over: this attempt writes nothing more."""
+
+
+class ImportHeld(Exception):
+    """The file's data looks far from the data already here: it waits for an Admin."""
+
+    def __init__(self, warnings: list[str]) -> None:
+        super().__init__(" ".join(warnings))
+        self.warnings = warnings
 
 
 def _beat(import_id: int, attempt: int) -> bool:
@@ -183,6 +197,10 @@ def _import_orders(data_import: DataImport, raw) -> None:
     progress = _progress_reporter(data_import.pk)
     with transaction.atomic():
         counts = save_import(prepared, data_import.pk, progress)
+        if not data_import.confirmed:
+            warnings = import_fit.import_warnings(data_import.pk)
+            if warnings:
+                raise ImportHeld(warnings)  # rolls the lines back: applied on confirmation
         _record_success(data_import, counts)
 
 
@@ -240,6 +258,24 @@ def _record_contacts(data_import: DataImport, counts: ContactCounts) -> None:
     data_import.consent_changes = counts.consent_changes
     if not _finish(data_import, Status.SUCCEEDED):
         raise ImportLost
+
+
+def _record_held(data_import: DataImport, warnings: list[str]) -> None:
+    data_import.warnings = warnings
+    _clear_save_counts(data_import)
+    _finish(data_import, Status.HELD)
+
+
+def apply_held_import(data_import: DataImport, user) -> bool:
+    """An Admin applies a held upload anyway: it is imported again, without the fit check.
+    False when it is not (or no longer) held, or its upload is gone (a command-line import)."""
+    applied = DataImport.objects.filter(pk=data_import.pk, status=Status.HELD).exclude(file="")
+    if not applied.update(status=Status.PENDING, confirmed=True, progress=0, finished_at=None):
+        return False
+    data_import.refresh_from_db()
+    audit.record(audit.Action.IMPORT_APPLIED, actor=user, obj=data_import)
+    transaction.on_commit(lambda: _enqueue_upload(data_import))
+    return True
 
 
 def _record_refusal(data_import: DataImport, refusal: ImportRefused) -> None:

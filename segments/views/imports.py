@@ -6,7 +6,7 @@ from django.contrib import messages
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from segments import roles, selectors
 from segments.forms import ImportForm
@@ -56,6 +56,17 @@ def import_upload(request: HttpRequest) -> HttpResponse:
 def import_detail(request: HttpRequest, import_id: int) -> HttpResponse:
     data_import = get_object_or_404(DataImport.objects.select_related("uploaded_by"), pk=import_id)
     return render(request, "segments/import_detail.html", {"data_import": data_import})
+
+
+@role_required(roles.IMPORT_DATA)
+@require_POST
+def import_apply(request: HttpRequest, import_id: int) -> HttpResponse:
+    data_import = get_object_or_404(DataImport, pk=import_id)
+    if import_service.apply_held_import(data_import, request.user):
+        messages.success(request, f"{data_import.file_name} is queued for import.")
+    else:
+        messages.error(request, f"{data_import.file_name} is not waiting for confirmation.")
+    return redirect("segments:import-detail", import_id=data_import.pk)
 
 
 @role_required(roles.IMPORT_DATA)
