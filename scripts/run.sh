@@ -38,18 +38,14 @@ fi
 stop_db() { if [ -n "$embedded_db" ]; then $PY -m segweb.local_postgres stop "$embedded_db"; fi; }
 trap stop_db EXIT
 
-step "Preparing the database (create if new, migrate)"
+step "Preparing the database (create if new, migrate) and the static files"
+# Static files need no database: collected meanwhile, on the other core.
+$PY manage.py collectstatic --noinput -v0 & static_pid=$!
 $PY -m segweb.database
 $PY manage.py migrate --noinput -v0
-$PY manage.py collectstatic --noinput -v0
 step "Demo users and demo data (only into an empty database)"
-$PY manage.py create_demo_users
-$PY manage.py load_demo --customers "${DEMO_CUSTOMERS:-25000}"
-no_segments=$($PY manage.py shell -v0 -c 'from segments.models import SegmentationRun as R; print(int(R.objects.current() is None))')
-if [ "$no_segments" = "1" ]; then
-  step "First segmentation run"
-  $PY manage.py segment --sync
-fi
+$PY manage.py prepare_demo --customers "${DEMO_CUSTOMERS:-25000}"
+wait "$static_pid"
 
 pids=()
 stop() {
