@@ -168,6 +168,12 @@ def select_columns(
     return pd.DataFrame(picked, index=raw.index), missing
 
 
+def missing_columns(columns: Iterable[object], required: dict[str, tuple[str, ...]]) -> list[str]:
+    """The required columns none of whose spellings the header holds."""
+    present = {normalize_header(column) for column in columns}
+    return [wanted for wanted, spellings in required.items() if not present.intersection(spellings)]
+
+
 def refuse_missing_columns(raw: pd.DataFrame, missing: Iterable[str]) -> ParseResult:
     log = ProblemLog(raw.index)
     for column in missing:

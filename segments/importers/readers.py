@@ -70,9 +70,13 @@ def read_table(
     path: str | Path, name: str | None = None, limits: ReadLimits = DEFAULT_LIMITS
 ) -> pd.DataFrame:
     """Read a .csv, .csv.gz, .xlsx (first sheet) or .parquet file whole; refuse anything else."""
-    opened = open_table(path, name, limits)
-    frame = pd.concat(list(opened.chunks))
-    return frame.set_axis(pd.RangeIndex(frame.index[0], frame.index[0] + len(frame)))
+    return whole_frame(open_table(path, name, limits))
+
+
+def whole_frame(opened: OpenedTable) -> pd.DataFrame:
+    """All of an opened file's chunks in one frame, indexed by row number."""
+    frames = list(opened.chunks)
+    return frames[0] if len(frames) == 1 else pd.concat(frames)
 
 
 def open_table(

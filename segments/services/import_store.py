@@ -1,20 +1,24 @@
-"""Bulk writes of an import's customers, orders and lines; the caller holds the transaction.
+"""Bulk writes of an import's customers, orders and lines, chunk by chunk; the caller holds the
+transaction.
 
-The file's rows are staged in temporary tables through COPY, then set-based
+Each chunk's customers and orders are staged in temporary tables through COPY, then set-based
 INSERT ... ON CONFLICT DO NOTHING and UPDATE statements add what is new, so no row passes
-through the ORM. An order that already belongs to another customer refuses the import; insert
-row counts say what was added.
+through the ORM. An order that already belongs to another customer refuses the import.
+Lines of orders this import created cannot be in the database yet: they are copied straight
+into the line table. Lines of orders known before are staged and inserted unless their key is
+already there. Insert row counts say what was added.
 
-PostgreSQL-specific: COPY FROM STDIN (CSV), temporary tables, ON CONFLICT, LEAST/GREATEST
-(which skip NULLs) and UPDATE ... FROM.
+PostgreSQL-specific: COPY FROM STDIN (CSV), COPY (INSERT ... RETURNING) TO STDOUT, temporary
+tables, ON CONFLICT, LEAST/GREATEST (which skip NULLs) and UPDATE ... FROM.
 """
 
 from __future__ import annotations
 
 import io
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, fields
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.csv as pa_csv
@@ -33,61 +37,81 @@ from segments.models import Customer, Order, OrderLine
 CUSTOMER_TABLE = Customer._meta.db_table
 ORDER_TABLE = Order._meta.db_table
 LINE_TABLE = OrderLine._meta.db_table
+# The customers whose lines an import added (customer ids, repeats possible): what follows the
+# chunks in save_import may read it until the transaction ends.
+TOUCHED_TABLE = "import_touched_customers"
+LINE_CONTENT = (
+    "day date, product_title text, product_type text, variant_title text, variant_sku text, "
+    "variant_id text, net_quantity integer, ordered_item_quantity integer, "
+    "returned_item_quantity integer, "
+    + ", ".join(f"{column} numeric(14, 2)" for column in AMOUNT_COLUMNS)
+)
 TEMP_TABLES = {
     "import_customers": "customer_id text, first_order_day date, last_order_day date",
     "import_orders": "order_id text, customer_id text, day date, first_row bigint",
-    "import_lines": (
-        "line_key text, customer_id text, order_id text, day date, product_title text, "
-        "product_type text, variant_title text, variant_sku text, variant_id text, "
-        "net_quantity integer, ordered_item_quantity integer, returned_item_quantity integer, "
-        + ", ".join(f"{column} numeric(14, 2)" for column in AMOUNT_COLUMNS)
-    ),
+    "import_lines": f"line_key uuid, customer_id text, order_id text, {LINE_CONTENT}",
+    TOUCHED_TABLE: "customer_id bigint",
 }
+# Truncated for each chunk; the touched customers gather over the chunks.
+CHUNK_TABLES = ("import_customers", "import_orders", "import_lines")
 
 COPY_BATCH_ROWS = 100_000
 LINE_COLUMNS = ("line_key", *CANONICAL_COLUMNS)
+CONTENT_COLUMNS = tuple(
+    column for column in LINE_COLUMNS if column not in ("customer_id", "order_id")
+)
 Progress = Callable[[int], None]
 
 
 @dataclass(frozen=True)
 class PreparedImport:
-    """What one file adds: lines with their keys, and the orders and customers they imply."""
+    """What one chunk of a file adds: lines with their keys, and the orders and customers
+    they imply (first_row: the order's first row in the chunk)."""
 
     lines: pd.DataFrame
     orders: pd.DataFrame
     customers: pd.DataFrame
 
 
-@dataclass(frozen=True)
+@dataclass
 class SaveCounts:
-    customers_created: int
-    orders_created: int
-    lines_imported: int
-    lines_already_present: int
+    customers_created: int = 0
+    orders_created: int = 0
+    lines_imported: int = 0
+    lines_already_present: int = 0
+
+    def add(self, other: SaveCounts) -> None:
+        for field in fields(self):
+            setattr(self, field.name, getattr(self, field.name) + getattr(other, field.name))
 
 
-def save_import(prepared: PreparedImport, import_id: int, progress: Progress) -> SaveCounts:
-    """1. stage customers and orders, 2. refuse order clashes, 3. add and widen customers and
-    orders, 4. stage the lines and add those whose keys are new. Call in transaction.atomic().
-    """
+def save_import(chunks: Iterable[PreparedImport], import_id: int) -> SaveCounts:
+    """Save the chunks in turn; the first order clash refuses the import. Call in
+    transaction.atomic(): a refusal or failure in any chunk then undoes them all."""
+    counts = SaveCounts()
     with connection.cursor() as cursor:
         for name, columns in TEMP_TABLES.items():
             cursor.execute(f"DROP TABLE IF EXISTS {name}")
-            cursor.execute(f"CREATE TEMPORARY TABLE {name} ({columns})")
-        _stage(cursor, "import_customers", prepared.customers)
-        _stage(cursor, "import_orders", prepared.orders)
-        _refuse_order_clashes(cursor)
-        customers_created = _add_customers(cursor)
-        orders_created = _add_orders(cursor)
-        progress(70)
-        _stage(cursor, "import_lines", prepared.lines.loc[:, list(LINE_COLUMNS)])
-        progress(85)
-        lines_imported = _add_lines(cursor, import_id)
-        for name in TEMP_TABLES:
-            cursor.execute(f"DROP TABLE {name}")
+            cursor.execute(f"CREATE TEMPORARY TABLE {name} ({columns}) ON COMMIT DROP")
+        for prepared in chunks:
+            counts.add(_save_chunk(cursor, prepared, import_id))
+    return counts
+
+
+def _save_chunk(cursor, prepared: PreparedImport, import_id: int) -> SaveCounts:
+    """1. stage customers and orders, 2. refuse order clashes, 3. add and widen customers and
+    orders, 4. copy the lines of new orders, insert the others' new lines."""
+    for name in CHUNK_TABLES:
+        cursor.execute(f"TRUNCATE {name}")
+    _stage(cursor, "import_customers", prepared.customers)
+    _stage(cursor, "import_orders", prepared.orders)
+    _refuse_order_clashes(cursor)
+    customers_created = _add_customers(cursor)
+    new_orders = _add_orders(cursor)
+    lines_imported = _add_lines(cursor, prepared.lines, new_orders, import_id)
     return SaveCounts(
         customers_created=customers_created,
-        orders_created=orders_created,
+        orders_created=len(new_orders),
         lines_imported=lines_imported,
         lines_already_present=len(prepared.lines) - lines_imported,
     )
@@ -136,6 +160,23 @@ def _with_dates(frame: pd.DataFrame) -> pd.DataFrame:
     return dated
 
 
+def copy_rows_out(cursor, query: str, columns: Sequence[str]) -> pd.DataFrame:
+    """The rows a query returns, read through COPY TO STDOUT (CSV) by pyarrow."""
+    buffer = io.BytesIO()
+    with cursor.copy(f"COPY ({query}) TO STDOUT (FORMAT csv)") as copy:
+        for block in copy:
+            buffer.write(block)
+    if not buffer.tell():
+        return pd.DataFrame({column: pd.Series(dtype=object) for column in columns})
+    buffer.seek(0)
+    table = pa_csv.read_csv(
+        buffer,
+        read_options=pa_csv.ReadOptions(column_names=list(columns)),
+        convert_options=pa_csv.ConvertOptions(column_types={columns[0]: pa.string()}),
+    )
+    return table.to_pandas()
+
+
 # Set-based writes --------------------------------------------------------------------------
 
 
@@ -175,30 +216,60 @@ def _add_customers(cursor) -> int:
     return created
 
 
-def _add_orders(cursor) -> int:
-    """Insert new orders; move known ones to an earlier day. Returns how many were new."""
-    cursor.execute(
+def _add_orders(cursor) -> pd.DataFrame:
+    """Insert new orders; move known ones to an earlier day. Returns the new ones: their
+    external id, id and customer's id."""
+    new_orders = copy_rows_out(
+        cursor,
         f"""INSERT INTO {ORDER_TABLE} (external_id, customer_id, day)
         SELECT t.order_id, c.id, t.day
         FROM import_orders t JOIN {CUSTOMER_TABLE} c ON c.external_id = t.customer_id
-        ON CONFLICT (external_id) DO NOTHING"""
+        ON CONFLICT (external_id) DO NOTHING
+        RETURNING external_id, id, customer_id""",
+        ("external_id", "id", "customer_id"),
     )
-    created = cursor.rowcount
     cursor.execute(
         f"""UPDATE {ORDER_TABLE} AS o SET day = t.day FROM import_orders t
         WHERE o.external_id = t.order_id AND t.day < o.day"""
     )
-    return created
+    return new_orders
 
 
-def _add_lines(cursor, import_id: int) -> int:
-    columns = [column for column in LINE_COLUMNS if column not in ("customer_id", "order_id")]
+def _add_lines(cursor, lines: pd.DataFrame, new_orders: pd.DataFrame, import_id: int) -> int:
+    """Copy the lines of new orders straight in; insert the others' lines with new keys.
+    Returns how many lines were added; their customers join the touched ones."""
+    at = pd.Index(new_orders["external_id"]).get_indexer(lines["order_id"])
+    fresh = at >= 0
+    copy_frame(
+        cursor,
+        LINE_TABLE,
+        lines.loc[fresh, list(CONTENT_COLUMNS)].assign(
+            data_import_id=import_id,
+            order_id=new_orders["id"].to_numpy()[at[fresh]],
+            customer_id=new_orders["customer_id"].to_numpy()[at[fresh]],
+        ),
+    )
+    touched = pd.DataFrame({"customer_id": np.unique(new_orders["customer_id"].to_numpy())})
+    copy_frame(cursor, TOUCHED_TABLE, touched)
+    known = lines.loc[~fresh, list(LINE_COLUMNS)]
+    return int(fresh.sum()) + (_insert_known_lines(cursor, known, import_id) if len(known) else 0)
+
+
+def _insert_known_lines(cursor, lines: pd.DataFrame, import_id: int) -> int:
+    _stage(cursor, "import_lines", lines)
     cursor.execute(
-        f"""INSERT INTO {LINE_TABLE}
-            ({", ".join(columns)}, data_import_id, order_id, customer_id)
-        SELECT {", ".join(f"t.{column}" for column in columns)}, %s, o.id, o.customer_id
-        FROM import_lines t JOIN {ORDER_TABLE} o ON o.external_id = t.order_id
-        ON CONFLICT (line_key) DO NOTHING""",
+        f"""WITH added AS (
+            INSERT INTO {LINE_TABLE} ({", ".join(CONTENT_COLUMNS)}, data_import_id, order_id,
+                customer_id)
+            SELECT {", ".join(f"t.{column}" for column in CONTENT_COLUMNS)}, %s, o.id,
+                o.customer_id
+            FROM import_lines t JOIN {ORDER_TABLE} o ON o.external_id = t.order_id
+            ON CONFLICT (line_key) DO NOTHING
+            RETURNING customer_id
+        ), touched AS (
+            INSERT INTO {TOUCHED_TABLE} SELECT DISTINCT customer_id FROM added
+        )
+        SELECT count(*) FROM added""",
         [import_id],
     )
-    return cursor.rowcount
+    return cursor.fetchone()[0]
