@@ -27,7 +27,7 @@ SELECT_LINES = f"""SELECT l.id, c.external_id AS customer_id, o.external_id AS o
     FROM segments_orderline l
     JOIN segments_order o ON o.id = l.order_id
     JOIN segments_customer c ON c.id = l.customer_id
-    WHERE l.id > %s ORDER BY l.id LIMIT {BATCH_LINES}"""
+    WHERE l.id > %s ORDER BY l.id LIMIT %s"""
 
 
 def recompute_line_keys(apps, schema_editor) -> None:
@@ -48,7 +48,7 @@ def recompute_line_keys(apps, schema_editor) -> None:
 
 def _read_lines(cursor, after: int) -> pd.DataFrame:
     """A batch of stored lines in the canonical shape the importers give keys to."""
-    query = cursor.mogrify(SELECT_LINES, [after])
+    query = cursor.mogrify(SELECT_LINES, [after, BATCH_LINES])
     buffer = io.BytesIO()
     with cursor.copy(f"COPY ({query}) TO STDOUT (FORMAT csv)") as copy:
         for block in copy:
