@@ -48,7 +48,7 @@ class LineKeyer:
             suffix = pa.array(occurrence[repeated]).cast(pa.string())
             again = pc.binary_join_element_wise(content.take(repeated), suffix, SEPARATOR)
             first[repeated], second[repeated] = _digests(again)
-        return pd.Series(_hex(first, second), index=lines.index, dtype=object)
+        return pd.Series(_hex(first, second), index=lines.index)
 
     def _occurrences(self, digests: np.ndarray) -> np.ndarray:
         """How many times each line's content came before it, in this chunk and earlier ones."""
@@ -102,11 +102,13 @@ def _digests(content: pa.Array) -> tuple[np.ndarray, np.ndarray]:
     return first, second
 
 
-def _hex(first: np.ndarray, second: np.ndarray) -> np.ndarray:
+def _hex(first: np.ndarray, second: np.ndarray) -> pd.arrays.ArrowStringArray:
     """Two 64-bit halves as 32 lower-case hex digits each line (big-endian, like a UUID)."""
     halves = np.empty((len(first), 2), dtype=">u8")
     halves[:, 0], halves[:, 1] = first, second
     octets = halves.view(np.uint8).reshape(len(first), 16)
     nibbles = np.empty((len(first), 32), dtype=np.uint8)
     nibbles[:, 0::2], nibbles[:, 1::2] = octets >> 4, octets & 15
-    return HEX_DIGITS[nibbles].view("S32").ravel().astype(str).astype(object)
+    digits = pa.py_buffer(HEX_DIGITS[nibbles].tobytes())
+    fixed = pa.FixedSizeBinaryArray.from_buffers(pa.binary(32), len(first), [None, digits])
+    return pd.arrays.ArrowStringArray(fixed.cast(pa.binary()).cast(pa.large_string()))
