@@ -53,6 +53,7 @@ GZIP_ERRORS = (OSError, EOFError, zlib.error)
 # About 250,000 lines of a Shopify export: chunks small enough for bounded memory, large enough
 # that the per-chunk statements do not add up.
 CHUNK_BYTES = 32 * 1024 * 1024
+BLOCK_BYTES = 2 * 1024 * 1024
 NUL_REASON = "NUL byte in the text (a binary or UTF-16 file?): save it as UTF-8 CSV"
 
 
@@ -129,10 +130,10 @@ def detect_delimiter(header_line: str) -> str:
 
 def _open_csv(path: Path, limits: ReadLimits, compressed: bool) -> OpenedTable:
     """1. header: delimiter and names, 2. one streaming scan of all bytes, 3. pyarrow parses
-    the text in blocks, each a chunk of rows (a block holds the longest row the scan found)."""
+    the text in blocks gathered into chunks (a block holds the longest row the scan found)."""
     delimiter, names = _read_header(path, limits, compressed)
     scan = _scan_text(path, limits, compressed, delimiter, names)
-    block_size = max(CHUNK_BYTES, 2 * scan.longest_record)
+    block_size = max(min(BLOCK_BYTES, CHUNK_BYTES), 2 * scan.longest_record)
     stream = _open_text(path, limits, compressed)
     try:
         with _csv_errors():
@@ -160,17 +161,27 @@ def _open_csv(path: Path, limits: ReadLimits, compressed: bool) -> OpenedTable:
 def _csv_chunks(
     reader: pa_csv.CSVStreamingReader, stream: io.BufferedReader
 ) -> Iterator[pd.DataFrame]:
-    """DataFrames of text (arrow-backed str), indexed by row number: the header is row 1."""
+    """DataFrames of text (arrow-backed str) of about CHUNK_BYTES, indexed by row number: the
+    header is row 1. pyarrow parses small blocks (its buffers grow with the block size)."""
     row = 2
+    batches: list[pa.RecordBatch] = []
     try:
         while (batch := _next_batch(reader)) is not None:
-            if batch.num_rows:
-                frame = batch.to_pandas()
-                frame.index = pd.RangeIndex(row, row + len(frame))
-                row += len(frame)
-                yield frame
+            batches.append(batch)
+            if sum(batch.nbytes for batch in batches) >= CHUNK_BYTES:
+                yield _frame(batches, row)
+                row += sum(batch.num_rows for batch in batches)
+                batches = []
+        if any(batch.num_rows for batch in batches):
+            yield _frame(batches, row)
     finally:
         stream.close()
+
+
+def _frame(batches: list[pa.RecordBatch], first_row: int) -> pd.DataFrame:
+    frame = pa.Table.from_batches(batches).to_pandas()
+    frame.index = pd.RangeIndex(first_row, first_row + len(frame))
+    return frame
 
 
 def _next_batch(reader: pa_csv.CSVStreamingReader) -> pa.RecordBatch | None:
