@@ -101,3 +101,25 @@ def test_save_import_touched_customers_are_those_given_lines(tmp_path):
         touched = {row[0] for row in cursor.fetchall()}
     expected = Customer.objects.filter(external_id__in=["5000000000034", "5000000000051"])
     assert touched == {customer.pk for customer in expected}
+
+
+@pytest.mark.parametrize("privileged", [True, False])
+def test_save_import_foreign_key_checks_back_on_after_copy(tmp_path, monkeypatch, privileged):
+    monkeypatch.setattr(import_store, "may_skip_triggers", lambda cursor: privileged)
+    opened = readers.open_table(write_csv(tmp_path / "orders.csv", a_few_orders()))
+    prepared = [
+        imports.prepare_import(chunk) for chunk in imports.ParsedFile(opened, "shopify").results()
+    ]
+    with transaction.atomic(), connection.cursor() as cursor:
+        data_import = DataImport.objects.create(file_name="orders.csv", file_size=1)
+        counts = import_store.save_import(prepared, data_import.pk)
+        cursor.execute("SHOW session_replication_role")
+        assert cursor.fetchone()[0] == "origin"
+    assert counts.lines_imported == OrderLine.objects.filter(data_import=data_import).count() == 5
+
+
+def test_may_skip_triggers_superuser_may():
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT rolsuper FROM pg_roles WHERE rolname = current_user")
+        superuser = cursor.fetchone()[0]
+        assert import_store.may_skip_triggers(cursor) == superuser
