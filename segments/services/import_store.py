@@ -15,7 +15,8 @@ tables, ON CONFLICT, LEAST/GREATEST (which skip NULLs) and UPDATE ... FROM.
 from __future__ import annotations
 
 import io
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, fields
 
 import numpy as np
@@ -48,7 +49,10 @@ LINE_CONTENT = (
     + ", ".join(f"{column} numeric(14, 2)" for column in AMOUNT_COLUMNS)
 )
 TEMP_TABLES = {
-    "import_customers": "customer_id text, first_order_day date, last_order_day date",
+    "import_customers": (
+        "customer_id text, first_order_day date, last_order_day date, "
+        "created boolean NOT NULL DEFAULT false"
+    ),
     "import_orders": "order_id text, customer_id text, day date, first_row bigint",
     "import_lines": f"line_key uuid, customer_id text, order_id text, {LINE_CONTENT}",
     TOUCHED_TABLE: "customer_id bigint",
@@ -96,12 +100,13 @@ def save_import(chunks: Iterable[PreparedImport], import_id: int) -> SaveCounts:
         for name, columns in TEMP_TABLES.items():
             cursor.execute(f"DROP TABLE IF EXISTS {name}")
             cursor.execute(f"CREATE TEMPORARY TABLE {name} ({columns}) ON COMMIT DROP")
+        skip_checks = may_skip_triggers(cursor)
         for prepared in chunks:
-            counts.add(_save_chunk(cursor, prepared, import_id))
+            counts.add(_save_chunk(cursor, prepared, import_id, skip_checks))
     return counts
 
 
-def _save_chunk(cursor, prepared: PreparedImport, import_id: int) -> SaveCounts:
+def _save_chunk(cursor, prepared: PreparedImport, import_id: int, skip_checks: bool) -> SaveCounts:
     """1. stage customers and orders, 2. refuse order clashes, 3. add and widen customers and
     orders, 4. copy the lines of new orders, insert the others' new lines."""
     for name in CHUNK_TABLES:
@@ -110,8 +115,8 @@ def _save_chunk(cursor, prepared: PreparedImport, import_id: int) -> SaveCounts:
     _stage(cursor, "import_orders", prepared.orders)
     _refuse_order_clashes(cursor)
     customers_created = _add_customers(cursor)
-    new_orders = _add_orders(cursor)
-    lines_imported = _add_lines(cursor, prepared.lines, new_orders, import_id)
+    new_orders = _add_orders(cursor, skip_checks)
+    lines_imported = _add_lines(cursor, prepared.lines, new_orders, import_id, skip_checks)
     return SaveCounts(
         customers_created=customers_created,
         orders_created=len(new_orders),
@@ -198,11 +203,18 @@ def _refuse_order_clashes(cursor) -> None:
 
 
 def _add_customers(cursor) -> int:
-    """Insert new customers; widen the order days of known ones. Returns how many were new."""
+    """Insert new customers (marked created in import_customers); widen the order days of
+    known ones. Returns how many were new."""
     cursor.execute(
-        f"""INSERT INTO {CUSTOMER_TABLE} (external_id, first_order_day, last_order_day, created_at)
-        SELECT customer_id, first_order_day, last_order_day, %s FROM import_customers
-        ON CONFLICT (external_id) DO NOTHING""",
+        f"""WITH added AS (
+            INSERT INTO {CUSTOMER_TABLE}
+                (external_id, first_order_day, last_order_day, created_at)
+            SELECT customer_id, first_order_day, last_order_day, %s FROM import_customers
+            ON CONFLICT (external_id) DO NOTHING
+            RETURNING external_id
+        )
+        UPDATE import_customers t SET created = true FROM added
+        WHERE t.customer_id = added.external_id""",
         [timezone.now()],
     )
     created = cursor.rowcount
@@ -211,7 +223,7 @@ def _add_customers(cursor) -> int:
         SET first_order_day = LEAST(c.first_order_day, t.first_order_day),
             last_order_day = GREATEST(c.last_order_day, t.last_order_day)
         FROM import_customers t
-        WHERE c.external_id = t.customer_id
+        WHERE c.external_id = t.customer_id AND NOT t.created
           AND (c.first_order_day IS NULL AND t.first_order_day IS NOT NULL
             OR c.last_order_day IS NULL AND t.last_order_day IS NOT NULL
             OR t.first_order_day < c.first_order_day OR t.last_order_day > c.last_order_day)"""
@@ -219,56 +231,70 @@ def _add_customers(cursor) -> int:
     return created
 
 
-def _add_orders(cursor) -> pd.DataFrame:
+def _add_orders(cursor, skip_checks: bool) -> pd.DataFrame:
     """Insert new orders; move known ones to an earlier day. Returns the new ones: their
-    external id, id and customer's id."""
-    new_orders = copy_rows_out(
-        cursor,
-        f"""INSERT INTO {ORDER_TABLE} (external_id, customer_id, day)
-        SELECT t.order_id, c.id, t.day
-        FROM import_orders t JOIN {CUSTOMER_TABLE} c ON c.external_id = t.customer_id
-        ON CONFLICT (external_id) DO NOTHING
-        RETURNING external_id, id, customer_id""",
-        ("external_id", "id", "customer_id"),
-    )
+    external id, id and customer's id.
+
+    Orders of customers this transaction created cannot fail their foreign key (no one else
+    sees those customers): they are inserted without the per-row check where the session may.
+    """
+    with _checks_off(cursor, skip_checks):
+        of_new_customers = _insert_orders(cursor, created=True)
+    new_orders = pd.concat([of_new_customers, _insert_orders(cursor, created=False)])
     cursor.execute(
-        f"""UPDATE {ORDER_TABLE} AS o SET day = t.day FROM import_orders t
-        WHERE o.external_id = t.order_id AND t.day < o.day"""
+        f"""UPDATE {ORDER_TABLE} AS o SET day = t.day
+        FROM import_orders t JOIN import_customers s ON s.customer_id = t.customer_id
+        WHERE NOT s.created AND o.external_id = t.order_id AND t.day < o.day"""
     )
     return new_orders
 
 
-def _add_lines(cursor, lines: pd.DataFrame, new_orders: pd.DataFrame, import_id: int) -> int:
+def _insert_orders(cursor, created: bool) -> pd.DataFrame:
+    return copy_rows_out(
+        cursor,
+        f"""INSERT INTO {ORDER_TABLE} (external_id, customer_id, day)
+        SELECT t.order_id, c.id, t.day
+        FROM import_orders t
+        JOIN import_customers s ON s.customer_id = t.customer_id AND s.created = {created}
+        JOIN {CUSTOMER_TABLE} c ON c.external_id = t.customer_id
+        ON CONFLICT (external_id) DO NOTHING
+        RETURNING external_id, id, customer_id""",
+        ("external_id", "id", "customer_id"),
+    )
+
+
+def _add_lines(
+    cursor, lines: pd.DataFrame, new_orders: pd.DataFrame, import_id: int, skip_checks: bool
+) -> int:
     """Copy the lines of new orders straight in; insert the others' lines with new keys.
     Returns how many lines were added; their customers join the touched ones."""
     at = pd.Index(new_orders["external_id"]).get_indexer(lines["order_id"])
     fresh = at >= 0
-    _copy_fresh_lines(
-        cursor,
-        lines.loc[fresh, list(CONTENT_COLUMNS)].assign(
-            data_import_id=import_id,
-            order_id=new_orders["id"].to_numpy()[at[fresh]],
-            customer_id=new_orders["customer_id"].to_numpy()[at[fresh]],
-        ),
+    fresh_lines = lines.loc[fresh, list(CONTENT_COLUMNS)].assign(
+        data_import_id=import_id,
+        order_id=new_orders["id"].to_numpy()[at[fresh]],
+        customer_id=new_orders["customer_id"].to_numpy()[at[fresh]],
     )
+    # Their foreign keys cannot fail: the orders are this transaction's own (no one else
+    # sees them), their customers are checked by the orders' foreign key or were created
+    # here too, and the import is locked (save_import).
+    with _checks_off(cursor, skip_checks):
+        copy_frame(cursor, LINE_TABLE, fresh_lines)
     touched = pd.DataFrame({"customer_id": np.unique(new_orders["customer_id"].to_numpy())})
     copy_frame(cursor, TOUCHED_TABLE, touched)
     known = lines.loc[~fresh, list(LINE_COLUMNS)]
     return int(fresh.sum()) + (_insert_known_lines(cursor, known, import_id) if len(known) else 0)
 
 
-def _copy_fresh_lines(cursor, lines: pd.DataFrame) -> None:
-    """COPY lines of orders this transaction created into the line table.
-
-    Their foreign keys cannot fail: the orders are this transaction's own (no one else sees
-    them), their customers are checked by the orders' own foreign key at commit and the import
-    is locked (save_import). Where the session may set session_replication_role, the per-row
-    checks, which cost more than the copy itself, are skipped for this statement alone.
-    """
-    skip_checks = may_skip_triggers(cursor)
+@contextmanager
+def _checks_off(cursor, skip_checks: bool) -> Iterator[None]:
+    """Foreign keys unchecked for the statements inside, when the caller knows they hold and
+    the session may set session_replication_role (replica: no triggers fire, so neither do
+    the per-row foreign key checks, which cost more than a COPY itself). Not in a `finally`:
+    after an error the transaction is aborted, and the setting ends with it."""
     if skip_checks:
         cursor.execute("SET LOCAL session_replication_role = replica")
-    copy_frame(cursor, LINE_TABLE, lines)
+    yield
     if skip_checks:
         cursor.execute("SET LOCAL session_replication_role = origin")
 
