@@ -59,6 +59,11 @@ class ParsedFile:
         self.problems += problems[: MAX_REPORTED_PROBLEMS - len(self.problems)]
         self.problems_total += total
 
+    @property
+    def lines(self) -> int:
+        """The file's line breaks (0 when unknown): about its rows, for progress."""
+        return self._opened.lines
+
     def refusal(self) -> ImportRefused:
         return ImportRefused(self.problems, self.problems_total)
 

@@ -15,7 +15,7 @@ tables, ON CONFLICT, LEAST/GREATEST (which skip NULLs) and UPDATE ... FROM.
 from __future__ import annotations
 
 import io
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, fields
 
@@ -65,7 +65,6 @@ LINE_COLUMNS = ("line_key", *CANONICAL_COLUMNS)
 CONTENT_COLUMNS = tuple(
     column for column in LINE_COLUMNS if column not in ("customer_id", "order_id")
 )
-Progress = Callable[[int], None]
 
 
 @dataclass(frozen=True)
@@ -95,7 +94,7 @@ def save_import(chunks: Iterable[PreparedImport], import_id: int) -> SaveCounts:
     transaction.atomic(): a refusal or failure in any chunk then undoes them all."""
     counts = SaveCounts()
     with connection.cursor() as cursor:
-        # Held to the end: the lines' checks on it may be skipped (see _copy_fresh_lines).
+        # Held to the end: the lines' checks on it may be skipped (see _add_lines).
         cursor.execute(f"SELECT 1 FROM {IMPORT_TABLE} WHERE id = %s FOR KEY SHARE", [import_id])
         for name, columns in TEMP_TABLES.items():
             cursor.execute(f"DROP TABLE IF EXISTS {name}")
@@ -103,6 +102,7 @@ def save_import(chunks: Iterable[PreparedImport], import_id: int) -> SaveCounts:
         skip_checks = may_skip_triggers(cursor)
         for prepared in chunks:
             counts.add(_save_chunk(cursor, prepared, import_id, skip_checks))
+        # Every chunk is saved: TOUCHED_TABLE lists the customers given lines.
     return counts
 
 

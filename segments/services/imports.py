@@ -178,13 +178,11 @@ def _import_orders(data_import: DataImport, opened: readers.OpenedTable) -> None
     no problem, all in one transaction with the outcome: a problem anywhere undoes them all."""
     parsed = ParsedFile(opened, data_import.detected_format)
     results = parsed.results()
-    chunks = _prepared_chunks(results, _progress_reporter(data_import.pk), opened.lines)
+    progress = _progress_reporter(data_import.pk)
     try:
         with transaction.atomic():
-            counts = save_import(chunks, data_import.pk)
+            counts = save_import(_prepared_chunks(parsed, results, progress), data_import.pk)
             _record_parse(data_import, parsed)
-            if parsed.refused:
-                raise parsed.refusal()
             _record_success(data_import, counts)
     except ImportRefused as refusal:
         if not parsed.refused:  # an order clash: the rest of the file may hold more problems
@@ -195,15 +193,17 @@ def _import_orders(data_import: DataImport, opened: readers.OpenedTable) -> None
 
 
 def _prepared_chunks(
-    results: Iterator[ParseResult], progress: Callable[[int], None], lines: int
+    parsed: ParsedFile, results: Iterator[ParseResult], progress: Callable[[int], None]
 ) -> Iterator[PreparedImport]:
-    """Key each chunk's lines (as one file) and derive its orders and customers."""
+    """Key each chunk's lines (as one file) and derive its orders and customers. A file with
+    problems raises its refusal once read to the end, before save_import finishes."""
     keyer = LineKeyer()
-    done = 0
+    lines = max(parsed.lines, 1)
     for result in results:
         yield prepare_import(result, keyer)
-        done += result.rows_read
-        progress(min(95, 20 + 75 * done // max(lines, 1)))
+        progress(min(95, 20 + 75 * parsed.rows_read // lines))
+    if parsed.refused:
+        raise parsed.refusal()
 
 
 def _import_contacts(data_import: DataImport, raw) -> None:
