@@ -6,6 +6,7 @@ import pytest
 from django.db import connection, transaction
 
 from segments.importers import readers
+from segments.importers.chunks import ParsedFile
 from segments.models import Customer, DataImport, Order, OrderLine
 from segments.services import import_store, imports
 from tests.factories import CustomerFactory, OrderFactory
@@ -92,7 +93,7 @@ def test_save_import_touched_customers_are_those_given_lines(tmp_path):
     imports.import_file(write_csv(tmp_path / "first.csv", known[:3]))
     rows = [*known, shopify_row(customer_id="5000000000051", order_id="1000000000028")]
     opened = readers.open_table(write_csv(tmp_path / "second.csv", rows))
-    result = imports.ParsedFile(opened, "shopify")
+    result = ParsedFile(opened, "shopify")
     prepared = [imports.prepare_import(chunk) for chunk in result.results()]
     with transaction.atomic(), connection.cursor() as cursor:
         data_import = DataImport.objects.create(file_name="second.csv", file_size=1)
@@ -107,9 +108,7 @@ def test_save_import_touched_customers_are_those_given_lines(tmp_path):
 def test_save_import_foreign_key_checks_back_on_after_copy(tmp_path, monkeypatch, privileged):
     monkeypatch.setattr(import_store, "may_skip_triggers", lambda cursor: privileged)
     opened = readers.open_table(write_csv(tmp_path / "orders.csv", a_few_orders()))
-    prepared = [
-        imports.prepare_import(chunk) for chunk in imports.ParsedFile(opened, "shopify").results()
-    ]
+    prepared = [imports.prepare_import(chunk) for chunk in ParsedFile(opened, "shopify").results()]
     with transaction.atomic(), connection.cursor() as cursor:
         data_import = DataImport.objects.create(file_name="orders.csv", file_size=1)
         counts = import_store.save_import(prepared, data_import.pk)
