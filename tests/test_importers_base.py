@@ -36,6 +36,24 @@ def test_as_amount_rounds_to_cents_and_logs_bad_values():
     assert reasons == ["not a number", "NaN or infinite number", "amount is too large"]
 
 
+@pytest.mark.parametrize("dtype", ["str", object])
+def test_as_number_plain_texts_parsed_exactly_overflow_logged(dtype):
+    texts = ["+1.5", "5.", ".25", "-1E-2", "007", "0.1", "1e999"]
+    values = pd.Series(texts, dtype=dtype)
+    log = _log(values)
+    numbers = base.as_number(values, "total_sales", log)
+    assert numbers.tolist()[:-1] == [float(text) for text in texts[:-1]]
+    assert [(p.row, p.reason) for p in log.problems] == [(6, "NaN or infinite number")]
+
+
+def test_parse_floats_text_pyarrow_refuses_falls_back_to_pandas():
+    assert base.parse_floats(pd.Series(["1", None, "0x10"], dtype=object)).isna().tolist() == [
+        False,
+        True,
+        True,
+    ]
+
+
 def test_as_amount_numeric_column_nan_logged():
     values = pd.Series([1.0, np.nan, np.inf])
     log = _log(values)

@@ -10,6 +10,7 @@ import openpyxl
 import pandas as pd
 import pytest
 
+from segments.importers import readers
 from segments.importers.base import ImportRefused
 from segments.importers.limits import (
     MIB,
@@ -353,3 +354,41 @@ def test_check_head_disagreeing_bytes_refused(name, head, reason):
 )
 def test_check_head_agreeing_bytes_give_the_suffix(name, head, suffix):
     assert check_head(name, head) == suffix
+
+
+def test_open_table_csv_read_in_chunks_every_row_once_in_order(tmp_path, monkeypatch):
+    monkeypatch.setattr(readers, "CHUNK_BYTES", 64)
+    path = tmp_path / "orders.csv"
+    path.write_text("a,b\n" + "".join(f"{n},x{n}\n" for n in range(100)))
+    chunks = list(readers.open_table(path).chunks)
+    assert len(chunks) > 1
+    whole = pd.concat(chunks)
+    assert whole["a"].tolist() == [str(n) for n in range(100)]
+    assert whole.index.tolist() == list(range(2, 102))
+
+
+def test_open_table_csv_quoted_line_breaks_longer_than_a_chunk_kept_in_one_value(
+    tmp_path, monkeypatch
+):
+    monkeypatch.setattr(readers, "CHUNK_BYTES", 64)
+    cell = "line\n" * 100
+    path = tmp_path / "orders.csv"
+    path.write_text(f'a,b\n1,"{cell}"\n2,"say ""hi""\n"\n3,z\n')
+    frame = readers.read_table(path)
+    assert frame["b"].tolist() == [cell, 'say "hi"\n', "z"]
+    assert frame.index.tolist() == [2, 3, 4]
+
+
+@pytest.mark.parametrize(
+    ("blocks", "longest", "quoted"),
+    [
+        ([b"a,b\n1,2\n", b"33,44\n"], 5, False),
+        ([b'a,b\n1,"x\n', b'y"\n2,3\n'], 7, True),  # 1,"x\ny"
+        ([b'a,"x""\n', b'"\n'], 8, True),  # a doubled quote, then the line break inside
+    ],
+)
+def test_text_scan_longest_record_counts_quoted_line_breaks(blocks, longest, quoted):
+    scan = readers.TextScan(readers.DEFAULT_LIMITS, ",", ["a", "b"])
+    for block in blocks:
+        scan.feed(block)
+    assert (scan.longest_record, scan.quoted_breaks) == (longest, quoted)

@@ -7,14 +7,18 @@ import importlib
 import pytest
 from django.apps import apps
 from django.contrib.auth.models import Group, Permission
+from django.db import connection
 
 from segments import roles
-from segments.models import ExportRecord, StrategyNoteRevision
+from segments.models import ExportRecord, OrderLine, StrategyNoteRevision
+from segments.services import imports
 from tests import factories
+from tests.import_samples import a_few_orders, shopify_row, write_csv
 
 pytestmark = pytest.mark.django_db
 history = importlib.import_module("segments.migrations.0007_history_outlives_runs")
 manage_users = importlib.import_module("segments.migrations.0008_manage_users_permission")
+line_keys = importlib.import_module("segments.migrations.0010_line_key_uuid")
 AUTH_USER_CODENAMES = ("view_user", "add_user", "change_user", "delete_user")
 
 
@@ -65,3 +69,16 @@ def test_restore_permissions_reverses_the_swap() -> None:
     codenames = admin_codenames()
     assert set(AUTH_USER_CODENAMES) <= codenames
     assert not codenames.intersection(manage_users.NEW_PERMISSIONS)
+
+
+def test_recompute_line_keys_stored_lines_get_the_keys_an_import_gives(tmp_path, monkeypatch):
+    rows = [*a_few_orders(), shopify_row(), a_few_orders()[1], shopify_row()]
+    imports.import_file(write_csv(tmp_path / "orders.csv", rows))
+    expected = dict(OrderLine.objects.values_list("id", "line_key"))
+    with connection.cursor() as cursor:
+        cursor.execute("UPDATE segments_orderline SET line_key = gen_random_uuid()")
+    monkeypatch.setattr(line_keys, "BATCH_LINES", 3)
+    with connection.schema_editor() as editor:
+        line_keys.recompute_line_keys(apps, editor)
+    assert dict(OrderLine.objects.values_list("id", "line_key")) == expected
+    assert imports.import_file(tmp_path / "orders.csv").lines_already_present == len(rows)

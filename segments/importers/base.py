@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 MAX_REPORTED_PROBLEMS = 100
 # DecimalField(max_digits=14, decimal_places=2) and IntegerField bounds in the database.
@@ -168,6 +169,12 @@ def select_columns(
     return pd.DataFrame(picked, index=raw.index), missing
 
 
+def missing_columns(columns: Iterable[object], required: dict[str, tuple[str, ...]]) -> list[str]:
+    """The required columns none of whose spellings the header holds."""
+    present = {normalize_header(column) for column in columns}
+    return [wanted for wanted, spellings in required.items() if not present.intersection(spellings)]
+
+
 def refuse_missing_columns(raw: pd.DataFrame, missing: Iterable[str]) -> ParseResult:
     log = ProblemLog(raw.index)
     for column in missing:
@@ -244,13 +251,32 @@ def as_number(values: pd.Series, column: str, log: ProblemLog) -> pd.Series:
     # Plain decimal notation only: no thousands separators, no decimal commas, no hex. ASCII
     # digits: \d would also take e.g. Arabic-Indic digits, which pandas reads as NaN (then 0).
     plain = text.str.fullmatch(r"[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?")
-    numbers = pd.to_numeric(text.where(plain), errors="coerce").astype("float64")
+    clean = bool(plain.all())  # the usual case: only overflow (1e999) left to find
+    numbers = parse_floats(text if clean else text.where(plain, None))
+    infinite = numbers.abs() == np.inf
+    if clean:
+        log.add(infinite, values, column, "NaN or infinite number")
+        return numbers.where(~infinite)
     empty = text == ""
     special = text.str.lower().str.lstrip("+-").isin(["nan", "inf", "infinity"])
     log.add(empty, values, column, "missing number")
-    log.add(special | (numbers.abs() == np.inf), values, column, "NaN or infinite number")
+    log.add(special | infinite, values, column, "NaN or infinite number")
     log.add(~plain & ~empty & ~special, values, column, "not a number")
     return numbers.where(numbers.abs() < np.inf)
+
+
+def parse_floats(text: pd.Series) -> pd.Series:
+    """Floats of decimal texts, NaN where missing. pyarrow parses them in C++, correctly
+    rounded like float(); pandas' slower parser remains for what pyarrow would not take."""
+    if isinstance(text.array, pd.arrays.ArrowStringArray):
+        array = pa.array(text.array)
+    else:
+        array = pa.array(text.to_numpy(dtype=object), type=pa.string(), from_pandas=True)
+    try:
+        parsed = array.cast(pa.float64())
+    except (pa.ArrowInvalid, pa.ArrowTypeError):
+        return pd.to_numeric(text, errors="coerce").astype("float64")
+    return pd.Series(parsed.to_numpy(zero_copy_only=False), index=text.index, dtype="float64")
 
 
 def as_day(
@@ -269,7 +295,7 @@ def as_timestamp(
         text = pd.Series("", index=values.index)
     else:
         # Spreadsheet cells may hold real dates: those need no parsing.
-        is_date = values.map(lambda value: isinstance(value, dt.date)).astype(bool)
+        is_date = _is_date(values)
         parsed = pd.to_datetime(values.where(is_date), errors="coerce")
         text = as_text(values.where(~is_date, ""))
         for fmt in formats:
@@ -282,6 +308,12 @@ def as_timestamp(
     log.add(parsed.isna() & (text != ""), values, column, f"not a date in the format {shown}")
     log.add(parsed.notna() & ~in_range, values, column, "date out of range")
     return parsed.where(in_range).astype("datetime64[ns]")
+
+
+def _is_date(values: pd.Series) -> pd.Series:
+    if values.dtype != object:  # text: no cell holds a date
+        return pd.Series(False, index=values.index)
+    return values.map(lambda value: isinstance(value, dt.date)).astype(bool)
 
 
 def column_sources(raw: pd.DataFrame, spec: dict[str, tuple[str, ...]]) -> dict[str, str]:
@@ -322,6 +354,12 @@ def empty_lines() -> pd.DataFrame:
     return frame
 
 
+def _others(customer_ids: Iterable[str], kept: pd.Series) -> list[str]:
+    """The customers named only on skipped rows."""
+    named = pd.Index(pd.unique(pd.Series(list(customer_ids), dtype=object)))
+    return sorted(named.difference(pd.Index(kept.unique())).tolist()) if len(named) else []
+
+
 def finish(
     lines: pd.DataFrame,
     log: ProblemLog,
@@ -340,5 +378,5 @@ def finish(
         rows_read=rows_read,
         skipped={reason: count for reason, count in (skipped or {}).items() if count},
         unmatched_returns=unmatched_returns,
-        other_customer_ids=sorted(set(customer_ids) - set(canonical["customer_id"])),
+        other_customer_ids=_others(customer_ids, canonical["customer_id"]),
     )

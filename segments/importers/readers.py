@@ -17,11 +17,18 @@ import codecs
 import csv
 import gzip
 import io
+import itertools
 import re
 import zlib
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.csv as pa_csv
 
 from segments.importers import parquet_files, workbooks
 from segments.importers.limits import (
@@ -51,26 +58,52 @@ HEAD_BYTES = 8
 UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
 LINE_BREAK = re.compile(rb"\r\n|\r|\n")
 GZIP_ERRORS = (OSError, EOFError, zlib.error)
+# About 250,000 lines of a Shopify export: chunks small enough for bounded memory, large enough
+# that the per-chunk statements do not add up.
+CHUNK_BYTES = 32 * 1024 * 1024
+BLOCK_BYTES = 2 * 1024 * 1024
 NUL_REASON = "NUL byte in the text (a binary or UTF-16 file?): save it as UTF-8 CSV"
+
+
+@dataclass
+class OpenedTable:
+    """A file being read: its header now, its rows chunk by chunk (each chunk's index holds
+    the row numbers). `lines` counts the text's line breaks, for progress (0 when unknown)."""
+
+    columns: list[str]
+    chunks: Iterator[pd.DataFrame]
+    lines: int = 0
 
 
 def read_table(
     path: str | Path, name: str | None = None, limits: ReadLimits = DEFAULT_LIMITS
 ) -> pd.DataFrame:
-    """Read a .csv, .csv.gz, .xlsx (first sheet) or .parquet file; refuse anything else."""
+    """Read a .csv, .csv.gz, .xlsx (first sheet) or .parquet file whole; refuse anything else."""
+    return whole_frame(open_table(path, name, limits))
+
+
+def whole_frame(opened: OpenedTable) -> pd.DataFrame:
+    """All of an opened file's chunks in one frame, indexed by row number."""
+    frames = list(opened.chunks)
+    return frames[0] if len(frames) == 1 else pd.concat(frames)
+
+
+def open_table(
+    path: str | Path, name: str | None = None, limits: ReadLimits = DEFAULT_LIMITS
+) -> OpenedTable:
+    """Open a file for reading; CSV text is read in chunks of about CHUNK_BYTES, in constant
+    memory, other kinds in one chunk. Refuses what read_table refuses, the header first."""
     path = Path(path)
     suffix = check_head(name or path.name, _head(path))
-    if suffix == ".csv":
-        frame = _read_csv(path, limits, compressed=False)
-    elif suffix == ".csv.gz":
-        frame = _read_csv(path, limits, compressed=True)
-    elif suffix == ".xlsx":
+    if suffix in (".csv", ".csv.gz"):
+        return _open_csv(path, limits, compressed=suffix == ".csv.gz")
+    if suffix == ".xlsx":
         frame = workbooks.read_xlsx(path, limits)
     else:
         frame = parquet_files.read_parquet(path, limits)
     expect(len(frame.columns) > 0, "the file has no header row")
     expect(len(frame) > 0, "the file has no data rows")
-    return frame
+    return OpenedTable(list(frame.columns), iter([frame]))
 
 
 def check_head(name: str, head: bytes) -> str:
@@ -110,29 +143,78 @@ def detect_delimiter(header_line: str) -> str:
     return winners[0]
 
 
-def _read_csv(path: Path, limits: ReadLimits, compressed: bool) -> pd.DataFrame:
-    """1. header: delimiter and names, 2. one streaming scan of all bytes, 3. pandas parses."""
+def _open_csv(path: Path, limits: ReadLimits, compressed: bool) -> OpenedTable:
+    """1. header: delimiter and names, 2. one streaming scan of all bytes, 3. pyarrow parses
+    the text in blocks gathered into chunks (a block holds the longest row the scan found)."""
     delimiter, names = _read_header(path, limits, compressed)
-    _scan_text(path, limits, compressed, delimiter, names)
+    scan = _scan_text(path, limits, compressed, delimiter, names)
+    block_size = max(min(BLOCK_BYTES, CHUNK_BYTES), 2 * scan.longest_record)
+    stream = _open_text(path, limits, compressed)
     try:
-        with _open_text(path, limits, compressed) as stream:
-            frame = pd.read_csv(
+        with _csv_errors():
+            reader = pa_csv.open_csv(
                 stream,
-                sep=delimiter,
-                dtype=str,
-                keep_default_na=False,
-                na_filter=False,
-                encoding="utf-8-sig",
-                skip_blank_lines=True,
+                read_options=pa_csv.ReadOptions(block_size=block_size),
+                parse_options=pa_csv.ParseOptions(
+                    delimiter=delimiter, newlines_in_values=scan.quoted_breaks
+                ),
+                convert_options=pa_csv.ConvertOptions(
+                    column_types=dict.fromkeys(names, pa.string()), strings_can_be_null=False
+                ),
             )
-    except UnicodeDecodeError:
-        refuse("the file is not UTF-8 text")
-    except (pd.errors.ParserError, csv.Error, *GZIP_ERRORS) as error:
-        refuse(f"the file is not readable CSV: {error}")
-    except pd.errors.EmptyDataError:
-        refuse("the file is empty")
-    frame.index = pd.RangeIndex(2, len(frame) + 2)
+    except BaseException:
+        stream.close()
+        raise
+    chunks = _csv_chunks(reader, stream)
+    first = next(chunks, None)
+    expect(first is not None, "the file has no data rows")
+    columns = [str(column) for column in reader.schema.names]
+    expect(len(columns) > 0, "the file has no header row")
+    return OpenedTable(columns, itertools.chain([first], chunks), lines=scan.lines)
+
+
+def _csv_chunks(
+    reader: pa_csv.CSVStreamingReader, stream: io.BufferedReader
+) -> Iterator[pd.DataFrame]:
+    """DataFrames of text (arrow-backed str) of about CHUNK_BYTES, indexed by row number: the
+    header is row 1. pyarrow parses small blocks (its buffers grow with the block size)."""
+    row = 2
+    batches: list[pa.RecordBatch] = []
+    try:
+        while (batch := _next_batch(reader)) is not None:
+            batches.append(batch)
+            if sum(batch.nbytes for batch in batches) >= CHUNK_BYTES:
+                yield _frame(batches, row)
+                row += sum(batch.num_rows for batch in batches)
+                batches = []
+        if any(batch.num_rows for batch in batches):
+            yield _frame(batches, row)
+    finally:
+        stream.close()
+
+
+def _frame(batches: list[pa.RecordBatch], first_row: int) -> pd.DataFrame:
+    frame = pa.Table.from_batches(batches).to_pandas()
+    frame.index = pd.RangeIndex(first_row, first_row + len(frame))
     return frame
+
+
+def _next_batch(reader: pa_csv.CSVStreamingReader) -> pa.RecordBatch | None:
+    with _csv_errors():
+        try:
+            return reader.read_next_batch()
+        except StopIteration:
+            return None
+
+
+@contextmanager
+def _csv_errors() -> Iterator[None]:
+    try:
+        yield
+    except pa.ArrowInvalid as error:
+        refuse(f"the file is not readable CSV: {str(error)[:200]}")
+    except GZIP_ERRORS as error:
+        refuse(f"the file is not readable CSV: {error}")
 
 
 def _open_text(path: Path, limits: ReadLimits, compressed: bool) -> io.BufferedReader:
@@ -178,7 +260,7 @@ def _read_header(path: Path, limits: ReadLimits, compressed: bool) -> tuple[str,
 
 def _scan_text(
     path: Path, limits: ReadLimits, compressed: bool, delimiter: str, names: list[str]
-) -> None:
+) -> TextScan:
     scan = TextScan(limits, delimiter, names)
     try:
         with _open_text(path, limits, compressed) as stream:
@@ -187,6 +269,7 @@ def _scan_text(
     except GZIP_ERRORS as error:
         refuse(f"the file is not readable gzip (damaged or truncated): {error}")
     scan.finish()
+    return scan
 
 
 class TextScan:
@@ -202,6 +285,11 @@ class TextScan:
         self.names = names
         self.lines = 0  # line breaks before the current block
         self.run = 0  # bytes since the last line break, before the current block
+        # Rows: a quoted value may hold line breaks. The reader's blocks must hold the longest.
+        self.longest_record = 0
+        self.quoted_breaks = False
+        self._record_run = 0
+        self._quotes = 0  # quote characters before the current block
         self._decoder = codecs.getincrementaldecoder("utf-8-sig")()
 
     def feed(self, block: bytes) -> None:
@@ -210,6 +298,7 @@ class TextScan:
             self._refuse_at(block, nul, NUL_REASON)
         self._decode(block, final=False)
         self._count_lines(block)
+        self._measure_records(block)
 
     def finish(self) -> None:
         self._decode(b"", final=True)
@@ -233,6 +322,26 @@ class TextScan:
         self.lines += _count_breaks(block)
         if self.lines > self.limits.max_rows + 1:
             refuse(f"the file has more than {self.limits.max_rows:,} rows")
+
+    def _measure_records(self, block: bytes) -> None:
+        """Line breaks end a row unless they are inside quotes (an odd count of quotes before
+        them: a doubled quote inside a value counts twice). Lines are short (max_line_bytes), so
+        only rows running across blocks and quoted line breaks can make a row long."""
+        if self._quotes % 2 == 0 and b'"' not in block:
+            first, last = _first_break(block), _last_break(block)
+        else:
+            data = np.frombuffer(block, dtype=np.uint8)
+            quotes = np.flatnonzero(data == ord('"'))
+            breaks = np.flatnonzero((data == ord("\n")) | (data == ord("\r")))
+            ends = breaks[(self._quotes + np.searchsorted(quotes, breaks)) % 2 == 0]
+            self.quoted_breaks |= len(ends) < len(breaks)
+            self._quotes += len(quotes)
+            if len(ends) > 1:
+                self.longest_record = max(self.longest_record, int(np.diff(ends).max()))
+            first, last = (int(ends[0]), int(ends[-1])) if len(ends) else (-1, -1)
+        longest = self._record_run + (len(block) if first < 0 else first)
+        self.longest_record = max(self.longest_record, longest)
+        self._record_run = longest if first < 0 else len(block) - last - 1
 
     def _refuse_at(self, block: bytes, position: int, reason: str) -> None:
         """Refuse naming the row (line) and, when the line starts in this block, the column."""

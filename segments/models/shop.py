@@ -57,12 +57,17 @@ class Order(models.Model):
 class OrderLine(models.Model):
     """One row of the shop's export, with every column of the reference format kept."""
 
-    # Natural key: a digest of the row's content and its occurrence number among identical
-    # rows of its file, so a re-imported or overlapping file adds nothing twice.
-    line_key = models.CharField(max_length=32, unique=True)
+    # Natural key: a 128-bit digest of the row's content and its occurrence number among
+    # identical rows of its file (importers/keys.py), so a re-imported or overlapping file adds
+    # nothing twice.
+    line_key = models.UUIDField(unique=True)
     data_import = models.ForeignKey(DataImport, on_delete=models.PROTECT, related_name="lines")
     order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="lines")
-    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="lines")
+    # The order's customer, kept on the line for per-customer reads; the (customer, order)
+    # index below serves them, so the foreign key needs no index of its own.
+    customer = models.ForeignKey(
+        Customer, on_delete=models.CASCADE, related_name="lines", db_index=False
+    )
     day = models.DateField()
     product_title = models.CharField(max_length=255, blank=True)
     product_type = models.CharField(max_length=255, blank=True)

@@ -13,17 +13,19 @@ import hashlib
 import logging
 import threading
 import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from django.db import DatabaseError, connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
-from segments.importers import ImportRefused, ParseResult, detect, parse_orders, readers
+from segments.importers import ImportRefused, ParseResult, detect, readers
 from segments.importers.base import count_problems
+from segments.importers.chunks import ParsedFile
 from segments.importers.contacts import ContactsResult, parse_contacts
 from segments.importers.entities import customers_from_orders, orders_from_lines
-from segments.importers.keys import line_keys
+from segments.importers.keys import LineKeyer
 from segments.models import DataImport
 from segments.services import audit, import_fit, recovery
 from segments.services.contact_store import ContactCounts, save_contacts
@@ -147,17 +149,18 @@ def run_import(data_import: DataImport, path: Path, kind: str | None = None) -> 
     attempt = data_import.attempts
     try:
         with heartbeat(lambda: _beat(data_import.pk, attempt), f"import {data_import.pk}"):
-            raw = readers.read_table(path, data_import.file_name)
+            opened = readers.open_table(path, data_import.file_name)
             data_import.detected_format = detect.choose_format(
-                raw.columns, data_import.requested_format, kind
+                opened.columns, data_import.requested_format, kind
             )
             data_import.kind = detect.kind_of(data_import.detected_format)
-            data_import.rows_read = len(raw)
             _set_progress(data_import, 20)
             if data_import.kind == DataImport.Kind.CONTACTS:
+                raw = readers.whole_frame(opened)
+                data_import.rows_read = len(raw)
                 _import_contacts(data_import, raw)
             else:
-                _import_orders(data_import, raw)
+                _import_orders(data_import, opened)
     except ImportLost:
         pass  # the worker that took the import over records its outcome
     except ImportHeld as held:
@@ -187,21 +190,41 @@ def _beat(import_id: int, attempt: int) -> bool:
     return bool(owned.update(heartbeat_at=timezone.now()))
 
 
-def _import_orders(data_import: DataImport, raw) -> None:
-    """Parse and validate, key the lines, then save everything new in one transaction,
-    recording the outcome in the same transaction."""
-    result = parse_orders(raw, data_import.detected_format)
-    _record_parse(data_import, result)
-    prepared = prepare_import(result)
-    _set_progress(data_import, 50)
+def _import_orders(data_import: DataImport, opened: readers.OpenedTable) -> None:
+    """Parse, validate and key the file chunk by chunk, saving each chunk while the file has
+    no problem, all in one transaction with the outcome: a problem anywhere undoes them all."""
+    parsed = ParsedFile(opened, data_import.detected_format)
+    results = parsed.results()
     progress = _progress_reporter(data_import.pk)
-    with transaction.atomic():
-        counts = save_import(prepared, data_import.pk, progress)
-        if not data_import.confirmed:
-            warnings = import_fit.import_warnings(data_import.pk)
-            if warnings:
-                raise ImportHeld(warnings)  # rolls the lines back: applied on confirmation
-        _record_success(data_import, counts)
+    try:
+        with transaction.atomic():
+            counts = save_import(_prepared_chunks(parsed, results, progress), data_import.pk)
+            _record_parse(data_import, parsed)
+            if not data_import.confirmed:
+                warnings = import_fit.import_warnings(data_import.pk)
+                if warnings:
+                    raise ImportHeld(warnings)  # rolls the lines back: applied on confirmation
+            _record_success(data_import, counts)
+    except ImportRefused as refusal:
+        if not parsed.refused:  # an order clash: the rest of the file may hold more problems
+            parsed.add_problems(refusal.problems, refusal.total)
+            parsed.drain(results)
+        _record_parse(data_import, parsed)
+        raise parsed.refusal() from None
+
+
+def _prepared_chunks(
+    parsed: ParsedFile, results: Iterator[ParseResult], progress: Callable[[int], None]
+) -> Iterator[PreparedImport]:
+    """Key each chunk's lines (as one file) and derive its orders and customers. A file with
+    problems raises its refusal once read to the end, before save_import finishes."""
+    keyer = LineKeyer()
+    lines = max(parsed.lines, 1)
+    for result in results:
+        yield prepare_import(result, keyer)
+        progress(min(95, 20 + 75 * parsed.rows_read // lines))
+    if parsed.refused:
+        raise parsed.refusal()
 
 
 def _import_contacts(data_import: DataImport, raw) -> None:
@@ -216,11 +239,10 @@ def _import_contacts(data_import: DataImport, raw) -> None:
         _record_contacts(data_import, counts)
 
 
-def prepare_import(result: ParseResult) -> PreparedImport:
-    """Refuse a file with problems; else key its lines and derive its orders and customers."""
-    if result.refused:
-        raise ImportRefused(result.problems, result.problems_total)
-    lines = result.lines.assign(line_key=line_keys(result.lines))
+def prepare_import(result: ParseResult, keyer: LineKeyer | None = None) -> PreparedImport:
+    """Key a chunk's lines and derive its orders and customers."""
+    keys = (keyer or LineKeyer()).keys(result.lines)
+    lines = result.lines.assign(line_key=keys)
     orders = orders_from_lines(lines)
     customers = customers_from_orders(orders, result.other_customer_ids)
     return PreparedImport(lines=lines, orders=orders, customers=customers)
@@ -234,10 +256,10 @@ def file_sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def _record_parse(data_import: DataImport, result: ParseResult) -> None:
+def _record_parse(data_import: DataImport, result: ParsedFile) -> None:
     data_import.rows_read = result.rows_read
     data_import.rows_rejected = result.rows_rejected
-    data_import.skipped_reasons = result.skipped
+    data_import.skipped_reasons = dict(result.skipped)
     data_import.rows_skipped = result.rows_skipped
     data_import.unmatched_returns = result.unmatched_returns
 
