@@ -9,7 +9,7 @@ from sklearn.metrics import adjusted_rand_score
 
 from segments import tasks
 from segments.models import Assignment, Segment, SegmentationRun
-from segments.services import run_execution, run_store, runs
+from segments.services import run_deletion, run_execution, run_store, runs
 from tests.factories import SegmentationRunFactory, UserFactory
 from tests.run_data import groups_lines, insert_lines
 
@@ -245,11 +245,13 @@ def test_execute_run_live_running_run_is_not_taken_over(groups):
     assert 0 < runs.seconds_until_stale(run) <= 60
 
 
-def test_delete_run_removes_segments_and_assignments(groups):
+def test_delete_run_hides_run_and_its_purge_removes_segments_and_assignments(groups):
     run = run_execution.execute_run(new_run().pk)
 
     runs.delete_run(run)
 
+    assert SegmentationRun.objects.get(pk=run.pk).status == Status.DELETING
+    assert run_deletion.purge_run(run.pk)
     assert not SegmentationRun.objects.filter(pk=run.pk).exists()
     assert not Assignment.objects.exists()
     assert not Segment.objects.exists()
