@@ -54,19 +54,21 @@ def py_float(x: str) -> str:
     )
 
 
-def py_round2(x: str) -> str:
-    """Python's round(x, 2) of a float8, as a float8 (the sign of a zero kept)."""
+def py_round2_repr(x: str) -> str:
+    """repr(round(x, 2)) of a float8 column x, Python rounding half to even on x's exact value.
+
+    Far from a tie, round(x * 100) / 100 is Python's result (the double nearest to the
+    rounded decimal); near one, or past 1e9, the exact path works on x's bits. Each expression
+    is written out once so that x, a column, is the only thing evaluated more than once.
+    """
+    fast = f"(round({x} * 100) / 100)"
+    near_tie = f"abs({x} * 100 - floor({x} * 100) - 0.5::float8) <= {_TIE_MARGIN}"
     negative = f"{x} < 0 OR ({x} = 0 AND {x}::text LIKE '-%%')"
+    exact = f"CASE WHEN {negative} THEN -({_round2_exact(f'(-{x})')}) ELSE {_round2_exact(x)} END"
     return (
-        f"CASE WHEN {negative} THEN -({_round2_positive(f'(-{x})')}) ELSE {_round2_positive(x)} END"
-    )
-
-
-def _round2_positive(y: str) -> str:
-    near_tie = f"abs({y} * 100 - floor({y} * 100) - 0.5::float8) <= {_TIE_MARGIN}"
-    return (
-        f"CASE WHEN {y} < {_FAST_ROUND_BELOW} AND NOT ({near_tie}) THEN round({y} * 100) / 100 "
-        f"ELSE {_round2_exact(y)} END"
+        f"CASE WHEN abs({x}) < {_FAST_ROUND_BELOW} AND NOT ({near_tie}) "
+        f"THEN {fast}::text || CASE WHEN {fast} = trunc({fast}) THEN '.0' ELSE '' END "
+        f"ELSE {py_float(f'({exact})')} END"
     )
 
 
@@ -86,8 +88,14 @@ def _round2_exact(y: str) -> str:
 
 
 def neutralised(text: str) -> str:
-    """campaigns.neutralise_cell: a quote before text a spreadsheet would read as a formula."""
-    return f"CASE WHEN {text} ~ %(formula_start)s THEN '''' || {text} ELSE {text} END"
+    """campaigns.neutralise_cell: a quote before text a spreadsheet would read as a formula.
+
+    Text starting with an ASCII letter or digit (most ids and emails) skips the regular
+    expression: neither is a formula sign nor whitespace.
+    """
+    plain = f"ascii({text}) BETWEEN 65 AND 127 OR ascii({text}) BETWEEN 48 AND 57"
+    formula = f"{text} ~ %(formula_start)s"
+    return f"CASE WHEN {plain} THEN {text} WHEN {formula} THEN '''' || {text} ELSE {text} END"
 
 
 def stripped(text: str) -> str:
