@@ -122,14 +122,14 @@ def holdout_threshold(percent: int) -> bytes:
     in_holdout compares int.from_bytes(digest[:8]) / 2**64 with percent / 100 in floats; the
     smallest n for which that is false is found by bisection, so the SQL agrees for every n.
     """
-    low, high = 0, 2**64  # in_holdout(low) is true or low is 0; high is past the last n
+    low, high = 0, 2**64 - 1  # every n below low is held out, no n from high on is
     while low < high:
         middle = (low + high) // 2
         if middle / 2**64 < percent / 100:
             low = middle + 1
         else:
             high = middle
-    return min(low, 2**64 - 1).to_bytes(8, "big")
+    return low.to_bytes(8, "big")
 
 
 def contact_cells(spec: ListSpec) -> dict[str, dict[str, str]]:

@@ -3,6 +3,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from django.db import connection
 from django.test import override_settings
 from django.utils import timezone
 from sklearn.metrics import adjusted_rand_score
@@ -297,3 +298,11 @@ def test_cancel_run_finished_run_is_left_alone():
     assert not runs.cancel_run(run)
     run.refresh_from_db()
     assert run.status == Status.SUCCEEDED
+
+
+def test_execute_run_success_analyzes_assignments_for_the_planner(groups):
+    run = run_execution.execute_run(new_run().pk)
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT reltuples FROM pg_class WHERE relname = 'segments_assignment'")
+        assert cursor.fetchone()[0] == run.assignments.count() == sum(SIZES)
