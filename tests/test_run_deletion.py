@@ -66,12 +66,15 @@ def test_mark_for_deletion_active_or_deleting_run_is_left_alone(status, queued) 
 
 def test_purge_run_deletes_in_batches_and_keeps_other_runs_exports_and_notes() -> None:
     run, other = factories.segmented_run(sizes=(3, 2)), factories.segmented_run(sizes=(4,))
+    # Ids of the two runs interleaved: the batches' id ranges hold the other run's rows too.
+    factories.AssignmentFactory(segment=run.segments.first())
     export = factories.ExportRecordFactory(run=run, segment=run.segments.first(), rows=5)
     run_deletion.mark_for_deletion(run)
     assert run_deletion.purge_run(run.pk, batch_rows=2)
     assert not SegmentationRun.objects.filter(pk=run.pk).exists()
     assert not Segment.objects.filter(run_id=run.pk).exists()
     assert Assignment.objects.filter(run=other).count() == 4
+    assert not Assignment.objects.filter(run_id=run.pk).exists()
     export.refresh_from_db()
     assert (export.run, export.segment, export.run_number, export.rows) == (None, None, run.pk, 5)
 

@@ -12,10 +12,11 @@ import logging
 from datetime import datetime
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import transaction
+from django.db.models import Max, Min
 from django.utils import timezone
 
-from segments.models import SegmentationRun
+from segments.models import Assignment, SegmentationRun
 from segments.services import audit, recovery
 
 logger = logging.getLogger(__name__)
@@ -49,8 +50,11 @@ def purge_run(run_id: int, batch_rows: int = BATCH_ROWS) -> bool:
     """
     if not SegmentationRun.objects.filter(pk=run_id, status=Status.DELETING).exists():
         return False
-    while _delete_batch(run_id, batch_rows) == batch_rows:
-        SegmentationRun.objects.filter(pk=run_id).update(heartbeat_at=timezone.now())
+    ids = Assignment.objects.filter(run_id=run_id).aggregate(low=Min("id"), high=Max("id"))
+    if ids["low"] is not None:
+        for start in range(ids["low"], ids["high"] + 1, batch_rows):
+            _delete_batch(run_id, start, start + batch_rows - 1)
+            SegmentationRun.objects.filter(pk=run_id).update(heartbeat_at=timezone.now())
     with transaction.atomic():
         # Segments (now without assignments) go with it; exports and notes keep the number.
         for run in SegmentationRun.objects.filter(pk=run_id, status=Status.DELETING):
@@ -89,11 +93,9 @@ def apply_retention(keep: int | None = None) -> list[int]:
     return marked
 
 
-def _delete_batch(run_id: int, batch_rows: int) -> int:
-    with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute(
-            "DELETE FROM segments_assignment WHERE id IN "
-            "(SELECT id FROM segments_assignment WHERE run_id = %s LIMIT %s)",
-            [run_id, batch_rows],
-        )
-        return cursor.rowcount
+def _delete_batch(run_id: int, first_id: int, last_id: int) -> int:
+    """One range of ids (a run's assignments are written together: their ids follow each
+    other), so each batch reads its own rows only, not the ones earlier batches deleted."""
+    batch = Assignment.objects.filter(run_id=run_id, id__gte=first_id, id__lte=last_id)
+    deleted, _ = batch.delete()  # one DELETE: nothing refers to assignments
+    return deleted
