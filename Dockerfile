@@ -14,4 +14,4 @@ RUN DEBUG=1 python manage.py collectstatic --noinput \
 USER segweb
 
 EXPOSE 8000
-CMD ["gunicorn", "segweb.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3", "--timeout", "120"]
+CMD ["gunicorn", "segweb.wsgi:application", "--config", "gunicorn.conf.py"]

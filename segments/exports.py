@@ -1,25 +1,26 @@
-"""Campaign target lists from a run: members read from the database, written as a preset says.
+"""Campaign target lists from a run, written by PostgreSQL and recorded.
 
-Rows come from the database in chunks through `.iterator()`, so memory stays flat whatever the
-size of the run. segments.campaigns decides who goes on a list, its columns and the holdout;
-this module feeds it members and records every export (ExportRecord), also when a download is
-interrupted. With a holdout, the web gets one ZIP holding the list and its control file.
+segments.campaigns decides who goes on a list, its columns and the holdout; segments.list_queries
+has PostgreSQL write exactly those bytes (COPY, in chunks of whole lines), so memory stays flat
+and the web serves a million members in seconds. This module records every export
+(ExportRecord), also when a download is interrupted. With a holdout, the web gets one ZIP
+holding the list and its control file.
 """
 
 from __future__ import annotations
 
 import zipfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from django.conf import settings
 
-from segments import campaigns, roles, selectors
-from segments.campaigns import LeftOut, Member
+from segments import campaigns, list_queries, roles
+from segments.campaigns import LeftOut
+from segments.list_queries import ListSpec, SegmentRef
 from segments.models import ExportRecord, Segment, SegmentationRun
 from segments.services import audit
 
-CHUNK_SIZE = 2000
 ZIP_FLUSH_BYTES = 256 * 1024
 
 
@@ -44,10 +45,25 @@ class ListRequest:
         name = campaigns.export_filename(self.run.pk, names, self.preset_spec, holdout)
         return name.removesuffix(".csv") + suffix
 
+    def spec(self) -> ListSpec:
+        """The list as list_queries writes it: the segments' numbers and names resolved."""
+        segments = self.segments or tuple(self.run.segments.order_by("index"))
+        run_date = (self.run.finished_at or self.run.created_at).date().isoformat()
+        return ListSpec(
+            run_id=self.run.pk,
+            run_date=run_date,
+            segments=tuple(SegmentRef(s.pk, s.number, s.display_name) for s in segments),
+            preset=self.preset_spec,
+            hash_ids=self.hash_ids,
+            holdout_percent=self.holdout_percent,
+            include_without_consent=self.include_without_consent,
+            with_contacts=self.with_contacts,
+        )
+
 
 @dataclass
 class ListCounts:
-    """What an export wrote and left out; complete once its lines are consumed."""
+    """What an export wrote (as far as it got) and what its list leaves out."""
 
     rows: int = 0
     holdout_rows: int = 0
@@ -59,51 +75,15 @@ def may_export_contacts(user) -> bool:
     return settings.SEGWEB_MARKETING_CONTACT_EXPORTS or user.has_perm(roles.MANAGE_RUNS)
 
 
-def run_members(request: ListRequest) -> Iterator[Member]:
-    """Every member of the requested segments, with the customer's contact details."""
-    segments = {s.pk: s for s in request.run.segments.all()}
-    run_date = (request.run.finished_at or request.run.created_at).date().isoformat()
-    rows = selectors.export_rows(request.run, request.segments).iterator(chunk_size=CHUNK_SIZE)
-    for row in rows:
-        segment = segments[row[1]]
-        yield Member(
-            customer_id=row[0],
-            segment_index=segment.number,
-            segment_name=segment.display_name,
-            products_ordered=row[2],
-            average_return_rate=row[3],
-            total_spending=row[4],
-            email=row[5],
-            phone=row[6],
-            first_name=row[7],
-            last_name=row[8],
-            country=row[9],
-            accepts_email=row[10],
-            accepts_sms=row[11],
-            run_id=request.run.pk,
-            run_date=run_date,
-        )
-
-
-def list_lines(request: ListRequest, counts: ListCounts, holdout: bool = False) -> Iterator[str]:
-    """The CSV lines of the list (or of its holdout file), counting into `counts`.
-
-    Members left out for want of contact or consent are counted on the list's pass only.
-    """
-    preset = request.preset_spec
-    left_out = counts.left_out if not holdout else None
-    chosen = campaigns.select_members(
-        run_members(request),
-        preset,
-        include_without_consent=request.include_without_consent,
-        left_out=left_out,
-    )
-    split = (m for m in chosen if _held_out(request, m) == holdout)
-    lines = campaigns.csv_lines(
-        preset, _counted(split, counts, holdout), request.hash_ids,
-        with_contacts=request.with_contacts,
-    )  # fmt: skip
-    return lines
+def list_chunks(spec: ListSpec, counts: ListCounts, holdout: bool = False) -> Iterator[bytes]:
+    """The CSV file of the list (or of its holdout), header first, counting lines into counts."""
+    yield list_queries.header(spec)
+    for chunk, lines in list_queries.copy_lines(spec, holdout):
+        if holdout:
+            counts.holdout_rows += lines
+        else:
+            counts.rows += lines
+        yield chunk
 
 
 def stream_list(request: ListRequest, user=None) -> Iterator[bytes]:
@@ -113,32 +93,34 @@ def stream_list(request: ListRequest, user=None) -> Iterator[bytes]:
     2. Stream the file(s).
     3. Store what was written and left out when the stream ends (or is closed early).
     """
+    spec = request.spec()
     record = _start_record(request, user)
     counts = ListCounts()
     try:
         if request.holdout_percent:
-            yield from _zip_stream(request, counts)
+            yield from _zip_stream(request, spec, counts)
         else:
-            for line in list_lines(request, counts):
-                yield line.encode()
+            yield from list_chunks(spec, counts)
     finally:
-        finish_record(record, counts)
+        finish_record(record, spec, counts)
 
 
 def write_files(request: ListRequest, out: str, holdout_out: str | None = None, user=None):
     """The command line's export: the list to `out`, the holdout file to `holdout_out`."""
+    spec = request.spec()
     record = _start_record(request, user)
     counts = ListCounts()
     try:
-        _write(out, list_lines(request, counts))
+        _write(out, list_chunks(spec, counts))
         if request.holdout_percent and holdout_out:
-            _write(holdout_out, list_lines(request, counts, holdout=True))
+            _write(holdout_out, list_chunks(spec, counts, holdout=True))
     finally:
-        finish_record(record, counts)
+        finish_record(record, spec, counts)
     return counts
 
 
-def finish_record(record: ExportRecord, counts: ListCounts) -> None:
+def finish_record(record: ExportRecord, spec: ListSpec, counts: ListCounts) -> None:
+    counts.left_out = list_queries.left_out(spec)
     ExportRecord.objects.filter(pk=record.pk).update(
         rows=counts.rows,
         holdout_rows=counts.holdout_rows,
@@ -174,27 +156,10 @@ def _export_details(record: ExportRecord) -> dict:
     return {name: getattr(record, name) for name in fields}
 
 
-def _held_out(request: ListRequest, member: Member) -> bool:
-    if not request.holdout_percent:
-        return False
-    return campaigns.in_holdout(
-        request.run.pk, member.segment_index, member.customer_id, request.holdout_percent
-    )
-
-
-def _counted(members: Iterable[Member], counts: ListCounts, holdout: bool) -> Iterator[Member]:
-    for member in members:
-        if holdout:
-            counts.holdout_rows += 1
-        else:
-            counts.rows += 1
-        yield member
-
-
-def _write(path: str, lines: Iterable[str]) -> None:
-    with open(path, "w", newline="", encoding="utf-8") as out:
-        for line in lines:
-            out.write(line)
+def _write(path: str, chunks: Iterator[bytes]) -> None:
+    with open(path, "wb") as out:
+        for chunk in chunks:
+            out.write(chunk)
 
 
 class _Sink:
@@ -216,15 +181,15 @@ class _Sink:
         return data
 
 
-def _zip_stream(request: ListRequest, counts: ListCounts) -> Iterator[bytes]:
+def _zip_stream(request: ListRequest, spec: ListSpec, counts: ListCounts) -> Iterator[bytes]:
     """The list, then its holdout file, each a ZIP member, in chunks of about 256 KB."""
     sink = _Sink()
     with zipfile.ZipFile(sink, "w", compression=zipfile.ZIP_DEFLATED) as archive:
         for holdout in (False, True):
             name = request.filename(holdout=holdout)
             with archive.open(name, "w", force_zip64=True) as member:
-                for line in list_lines(request, counts, holdout=holdout):
-                    member.write(line.encode())
+                for chunk in list_chunks(spec, counts, holdout=holdout):
+                    member.write(chunk)
                     if len(sink.buffer) >= ZIP_FLUSH_BYTES:
                         yield sink.take()
             yield sink.take()

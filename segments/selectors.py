@@ -7,7 +7,6 @@ never count a whole run: a segment's size is already stored on the segment.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 import pandas as pd
@@ -39,21 +38,6 @@ AUDIT_EVENTS_PER_PAGE = 50
 SEARCH_LIMIT = 1000
 SAMPLE_POINTS = 5000
 FEATURES = ("products_ordered", "average_return_rate", "total_spending")
-CONTACT_FIELDS = (
-    "email",
-    "phone",
-    "first_name",
-    "last_name",
-    "country",
-    "accepts_email_marketing",
-    "accepts_sms_marketing",
-)
-EXPORT_FIELDS = (
-    "customer__external_id",
-    "segment_id",
-    *FEATURES,
-    *(f"customer__{name}" for name in CONTACT_FIELDS),
-)
 # The sort keys a members table accepts, mapped to an indexed order with a stable tie-break.
 MEMBER_SORTS = {
     "customer": ("customer__external_id",),
@@ -93,13 +77,15 @@ def segments_with_reach(run: SegmentationRun) -> list[Segment]:
 
 
 def runs_page(page_number: str | int | None) -> Page:
-    runs = SegmentationRun.objects.select_related("requested_by").order_by("-created_at", "-id")
+    runs = SegmentationRun.objects.visible().select_related("requested_by")
+    runs = runs.order_by("-created_at", "-id")
     return Paginator(runs, RUNS_PER_PAGE).get_page(page_number)
 
 
 def get_run(run_id: int) -> SegmentationRun | None:
     return (
-        SegmentationRun.objects.select_related("requested_by", "previous_run")
+        SegmentationRun.objects.visible()
+        .select_related("requested_by", "previous_run")
         .filter(pk=run_id)
         .first()
     )
@@ -107,7 +93,7 @@ def get_run(run_id: int) -> SegmentationRun | None:
 
 def previous_run(run: SegmentationRun) -> SegmentationRun | None:
     """The run this one was compared with; the last earlier success when none was recorded."""
-    if run.previous_run_id:
+    if run.previous_run_id and run.previous_run.status != SegmentationRun.Status.DELETING:
         return run.previous_run
     earlier = SegmentationRun.objects.succeeded().exclude(pk=run.pk)
     if run.finished_at:
@@ -248,6 +234,7 @@ def customer_order_lines(customer: Customer, page_number: str | int | None = Non
 def customer_assignments(customer: Customer) -> list[Assignment]:
     """The customer's segment in every run, newest run first."""
     assignments = Assignment.objects.filter(customer=customer).select_related("run", "segment")
+    assignments = assignments.exclude(run__status=SegmentationRun.Status.DELETING)
     return list(assignments.order_by("-run__created_at", "-run_id"))
 
 
@@ -296,7 +283,7 @@ def schedules() -> QuerySet[PeriodicTask]:
     """The re-run schedules, each with the last run it started (its slots carry its name)."""
     tasks = PeriodicTask.objects.filter(task=SCHEDULED_RUN_TASK).select_related("crontab")
     slot_prefix = Concat(Substr(OuterRef("name"), 1, 80), Value(":"))
-    started = SegmentationRun.objects.filter(schedule_slot__startswith=slot_prefix)
+    started = SegmentationRun.objects.visible().filter(schedule_slot__startswith=slot_prefix)
     latest = started.order_by("-created_at", "-id")
     return tasks.annotate(
         last_started_run_id=Subquery(latest.values("pk")[:1]),
@@ -307,18 +294,6 @@ def schedules() -> QuerySet[PeriodicTask]:
 
 def get_schedule(task_id: int) -> PeriodicTask | None:
     return schedules().filter(pk=task_id).first()
-
-
-def export_rows(run: SegmentationRun, segments: Iterable[Segment] = ()) -> QuerySet:
-    """The values an export writes (EXPORT_FIELDS), in a stable order, for `.iterator()`.
-
-    No segments means every segment of the run.
-    """
-    chosen = [segment.pk for segment in segments]
-    assignments = Assignment.objects.filter(
-        Q(run=run) & (Q(segment_id__in=chosen) if chosen else Q())
-    )
-    return assignments.order_by("id").values_list(*EXPORT_FIELDS)
 
 
 def shop_currency() -> str:

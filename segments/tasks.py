@@ -8,7 +8,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from segments.models import SegmentationRun
-from segments.services import imports, recovery, run_execution, runs, schedules
+from segments.services import imports, recovery, run_deletion, run_execution, runs, schedules
 from segweb.celery import app
 
 
@@ -37,6 +37,16 @@ def run_segmentation_task(self, run_id: int) -> None:
         raise self.retry(countdown=runs.seconds_until_stale(run) + 1)
 
 
+@shared_task(
+    acks_late=True,
+    reject_on_worker_lost=True,
+    soft_time_limit=settings.SEGWEB_TASK_SOFT_TIME_LIMIT,
+    time_limit=settings.SEGWEB_TASK_TIME_LIMIT,
+)
+def delete_run_task(run_id: int) -> None:
+    run_deletion.purge_run(run_id)
+
+
 @shared_task
 def scheduled_run_task(schedule_name: str) -> None:
     # One run per beat slot, named after the schedule's time, not after this execution's.
@@ -47,6 +57,7 @@ def scheduled_run_task(schedule_name: str) -> None:
 @shared_task
 def recover_stale_work_task() -> None:
     recovery.recover_stale_work()
+    run_deletion.resume_deletions()
 
 
 @worker_ready.connect

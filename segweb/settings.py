@@ -174,6 +174,11 @@ SEGWEB_CURRENCY = env_str("SEGWEB_CURRENCY", "").upper()
 # Whether Marketing users may export lists with contact details (Admins always may); without
 # it they export customer ids and features only.
 SEGWEB_MARKETING_CONTACT_EXPORTS = env_bool("SEGWEB_MARKETING_CONTACT_EXPORTS", default=True)
+# Runs kept after each successful run: the last N succeeded ones and any newer (0 keeps all).
+# A run of 1M customers holds about 1M assignment rows (~0.3 GB with its indexes).
+SEGWEB_KEEP_RUNS = env_int("SEGWEB_KEEP_RUNS", 0)
+if SEGWEB_KEEP_RUNS < 0:
+    raise ImproperlyConfigured("SEGWEB_KEEP_RUNS must be 0 (keep all) or more.")
 
 # Secure by default: with DEBUG off the site is served over HTTPS (a proxy in front sets
 # X-Forwarded-Proto): secure cookies, a redirect from plain HTTP, HSTS with subdomains. HTTPS=0

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import runpy
 from pathlib import Path
 
 import pytest
 import yaml
+from gunicorn.config import Config
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -60,3 +62,33 @@ def test_compose_dockerfile_installs_pinned_requirements() -> None:
     dockerfile = (ROOT / "Dockerfile").read_text()
     assert "pip install --no-cache-dir -r requirements.txt" in dockerfile
     assert "collectstatic" in dockerfile
+
+
+def gunicorn_settings() -> dict:
+    """gunicorn.conf.py as gunicorn reads it: each value through its own validation."""
+    config = Config()
+    for name, value in runpy.run_path(str(ROOT / "gunicorn.conf.py")).items():
+        if name in config.settings:
+            config.set(name, value)
+    return {name: setting.get() for name, setting in config.settings.items()}
+
+
+def test_compose_web_and_dockerfile_run_gunicorn_with_its_config(services: dict) -> None:
+    command = services["web"]["command"]
+    assert "exec gunicorn segweb.wsgi:application --config gunicorn.conf.py" in command
+    assert '"gunicorn", "segweb.wsgi:application", "--config", "gunicorn.conf.py"' in (
+        (ROOT / "Dockerfile").read_text()
+    )
+
+
+def test_gunicorn_config_threads_for_long_downloads_and_staggered_restarts() -> None:
+    settings = gunicorn_settings()
+    assert (settings["worker_class"], settings["bind"]) == ("gthread", ["0.0.0.0:8000"])
+    assert settings["threads"] >= 4 and settings["workers"] >= 2
+    assert settings["max_requests"] > 0 and settings["max_requests_jitter"] > 0
+    assert settings["graceful_timeout"] >= settings["timeout"]
+
+
+def test_compose_web_stop_waits_longer_than_gunicorn_graceful_timeout(services: dict) -> None:
+    grace = services["web"]["stop_grace_period"]
+    assert int(grace.removesuffix("s")) > gunicorn_settings()["graceful_timeout"]

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from segments import campaigns, exports, roles
+from segments import campaigns, exports, list_queries, roles
 from segments.exports import ListRequest
 from segments.models import AuditEvent, ExportRecord
 from tests import factories
@@ -132,19 +132,18 @@ def test_stream_list_hashed_sha256_of_normalised_values(preset, rows) -> None:
 
 
 @pytest.mark.django_db
-def test_run_members_segment_numbers_one_based() -> None:
-    run = factories.campaign_run()
-    members = list(exports.run_members(ListRequest(run=run)))
-    assert [(m.customer_id, m.segment_index) for m in members] == [
-        ("C-ANA", 1),
-        ("C-BO", 1),
-        ("C-CY", 2),
-        ("C-DEE", 2),
+def test_list_request_spec_all_segments_numbered_as_pages() -> None:
+    run = factories.campaign_run(finished_at=FINISHED)
+    spec = ListRequest(run=run, preset="meta", hash_ids=True).spec()
+    assert [(s.number, s.name) for s in spec.segments] == [
+        (1, "Occasional"),
+        (2, "VIP \u00b7 Loyal"),
     ]
-    assert (members[0].email, members[0].accepts_email, members[0].accepts_sms) == (
-        "ana.lopez@example.com",
+    assert (spec.run_id, spec.run_date, spec.preset.name, spec.hash_ids) == (
+        run.pk,
+        "2026-03-05",
+        "meta",
         True,
-        False,
     )
 
 
@@ -208,37 +207,27 @@ def test_stream_list_neutralises_formula_text_not_identifiers() -> None:
 
 
 @pytest.mark.django_db
-def test_stream_list_closed_early_records_rows_written() -> None:
+def test_stream_list_closed_early_records_rows_written(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(list_queries, "CHUNK_ROWS", 2)
     run = factories.segmented_run(sizes=(5,))
-    lines = exports.stream_list(ListRequest(run=run))
-    next(lines)  # the header
-    next(lines)
-    next(lines)
-    lines.close()
+    chunks = exports.stream_list(ListRequest(run=run))
+    assert next(chunks).startswith(codecs.BOM_UTF8)  # the header
+    assert next(chunks).count(b"\r\n") == 2
+    chunks.close()
     assert ExportRecord.objects.get().rows == 2
 
 
-@pytest.mark.parametrize(("holdout", "reads"), [(0, 1), (20, 2)])
 @pytest.mark.django_db
-def test_stream_list_reads_rows_in_chunks(monkeypatch: pytest.MonkeyPatch, holdout, reads) -> None:
-    """The rows come through .iterator(chunk_size), so memory does not grow with the run."""
-    seen: list[int] = []
-    original = exports.selectors.export_rows
-
-    def spy(run, segments=()):
-        queryset = original(run, segments)
-        real_iterator = queryset.iterator
-
-        def iterator(chunk_size: int):
-            seen.append(chunk_size)
-            return real_iterator(chunk_size=chunk_size)
-
-        queryset.iterator = iterator
-        return queryset
-
-    monkeypatch.setattr(exports.selectors, "export_rows", spy)
-    stream_body(ListRequest(run=factories.segmented_run(sizes=(3,)), holdout_percent=holdout))
-    assert seen == [exports.CHUNK_SIZE] * reads
+def test_list_chunks_whole_lines_chunk_rows_at_a_time(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Lines come from COPY in chunks of whole lines, so memory does not grow with the run."""
+    monkeypatch.setattr(list_queries, "CHUNK_ROWS", 2)
+    counts = exports.ListCounts()
+    spec = ListRequest(run=factories.segmented_run(sizes=(5,))).spec()
+    header, *chunks = exports.list_chunks(spec, counts)
+    assert header.startswith(codecs.BOM_UTF8) and header.count(b"\r\n") == 1
+    assert [chunk.count(b"\r\n") for chunk in chunks] == [2, 2, 1]
+    assert all(chunk.endswith(b"\r\n") for chunk in chunks)
+    assert (counts.rows, counts.holdout_rows) == (5, 0)
 
 
 @pytest.mark.django_db

@@ -204,15 +204,6 @@ def test_schedules_only_scheduled_run_tasks() -> None:
     assert selectors.get_schedule(mine.pk) == mine
 
 
-def test_export_rows_run_or_segment() -> None:
-    run = factories.segmented_run(sizes=(2, 3))
-    segment = run.segments.get(index=1)
-    assert selectors.export_rows(run).count() == 5
-    rows = list(selectors.export_rows(run, [segment]))
-    assert len(rows) == 3
-    assert {row[1] for row in rows} == {segment.pk}
-
-
 def test_imports_and_exports_pages_newest_first() -> None:
     first, second = factories.DataImportFactory.create_batch(2)
     assert list(selectors.imports_page(1).object_list)[:2] == [second, first]

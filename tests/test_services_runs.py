@@ -3,13 +3,14 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from django.db import connection
 from django.test import override_settings
 from django.utils import timezone
 from sklearn.metrics import adjusted_rand_score
 
 from segments import tasks
 from segments.models import Assignment, Segment, SegmentationRun
-from segments.services import run_execution, run_store, runs
+from segments.services import run_deletion, run_execution, run_store, runs
 from tests.factories import SegmentationRunFactory, UserFactory
 from tests.run_data import groups_lines, insert_lines
 
@@ -245,11 +246,13 @@ def test_execute_run_live_running_run_is_not_taken_over(groups):
     assert 0 < runs.seconds_until_stale(run) <= 60
 
 
-def test_delete_run_removes_segments_and_assignments(groups):
+def test_delete_run_hides_run_and_its_purge_removes_segments_and_assignments(groups):
     run = run_execution.execute_run(new_run().pk)
 
     runs.delete_run(run)
 
+    assert SegmentationRun.objects.get(pk=run.pk).status == Status.DELETING
+    assert run_deletion.purge_run(run.pk)
     assert not SegmentationRun.objects.filter(pk=run.pk).exists()
     assert not Assignment.objects.exists()
     assert not Segment.objects.exists()
@@ -295,3 +298,11 @@ def test_cancel_run_finished_run_is_left_alone():
     assert not runs.cancel_run(run)
     run.refresh_from_db()
     assert run.status == Status.SUCCEEDED
+
+
+def test_execute_run_success_analyzes_assignments_for_the_planner(groups):
+    run = run_execution.execute_run(new_run().pk)
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT reltuples FROM pg_class WHERE relname = 'segments_assignment'")
+        assert cursor.fetchone()[0] == run.assignments.count() == sum(SIZES)

@@ -42,6 +42,7 @@ def start_django(
         ),
         ({"DEBUG": "1", "DATABASE_URL": "sqlite:///var/x.sqlite3"}, "runs on PostgreSQL 15"),
         ({"DEBUG": "1", "SEGWEB_TRUSTED_PROXIES": "-1"}, "SEGWEB_TRUSTED_PROXIES must be 0"),
+        ({"DEBUG": "1", "SEGWEB_KEEP_RUNS": "-1"}, "SEGWEB_KEEP_RUNS must be 0"),
     ],
 )
 def test_settings_bad_config_stops_start_with_message(env: dict[str, str], message: str) -> None:

@@ -12,6 +12,7 @@ from django.urls import reverse
 
 from segments import campaigns
 from segments.models import Assignment, Customer, ExportRecord, SegmentationRun
+from segments.services import run_deletion
 from segments.services import runs as run_service
 from tests import factories
 
@@ -258,11 +259,14 @@ def test_export_list_admin_sees_records(admin: Client) -> None:
     assert ">789<" in content
 
 
-def test_export_list_deleted_run_shows_its_number(admin: Client) -> None:
+@pytest.mark.parametrize("purged", [False, True])
+def test_export_list_deleted_run_shows_its_number(admin: Client, purged: bool) -> None:
     run = factories.segmented_run()
     factories.ExportRecordFactory(run=run, rows=7)
     run_id = run.pk
     run_service.delete_run(run)
+    if purged:
+        run_deletion.purge_run(run_id)
     content = admin.get(reverse("segments:export-list")).content.decode()
     assert f'{run_id} <small class="sub">deleted</small>' in content
     assert reverse("segments:run-detail", args=[run_id]) not in content

@@ -8,6 +8,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from segments.models import AuditEvent, SegmentationRun, StrategyNoteRevision
+from segments.services import run_deletion
 from segments.services import runs as run_service
 from segments.services.notes import update_strategy_notes
 from tests import factories
@@ -215,9 +216,12 @@ def test_run_delete_active_run_is_refused(admin: Client) -> None:
     assert b"cannot be deleted" in response.content
 
 
-def test_run_delete_with_engine_removes_run(admin: Client) -> None:
+def test_run_delete_with_engine_hides_run_at_once_and_purge_removes_it(admin: Client) -> None:
     run = factories.segmented_run()
     admin.post(reverse("segments:run-delete", args=[run.pk]))
+    assert admin.get(reverse("segments:run-detail", args=[run.pk])).status_code == 404
+    assert reverse("segments:run-detail", args=[run.pk]) not in admin.get(LIST_URL).content.decode()
+    run_deletion.purge_run(run.pk)
     assert not SegmentationRun.objects.filter(pk=run.pk).exists()
 
 
@@ -228,6 +232,7 @@ def test_run_delete_keeps_exports_notes_and_records_who(admin: Client) -> None:
     export = factories.ExportRecordFactory(run=run, segment=segment, rows=3)
     run_id = run.pk
     admin.post(reverse("segments:run-delete", args=[run_id]))
+    run_deletion.purge_run(run_id)
     export.refresh_from_db()
     assert (export.run, export.segment, export.run_number, export.rows) == (None, None, run_id, 3)
     revision = StrategyNoteRevision.objects.get()

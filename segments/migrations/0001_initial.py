@@ -6,7 +6,6 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
@@ -15,237 +14,513 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.CreateModel(
-            name='Customer',
+            name="Customer",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('external_id', models.CharField(max_length=64, unique=True, verbose_name='customer id')),
-                ('first_order_day', models.DateField(blank=True, null=True)),
-                ('last_order_day', models.DateField(blank=True, null=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "external_id",
+                    models.CharField(max_length=64, unique=True, verbose_name="customer id"),
+                ),
+                ("first_order_day", models.DateField(blank=True, null=True)),
+                ("last_order_day", models.DateField(blank=True, null=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
             ],
             options={
-                'ordering': ['external_id'],
+                "ordering": ["external_id"],
             },
         ),
         migrations.CreateModel(
-            name='DataImport',
+            name="DataImport",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('started_at', models.DateTimeField(blank=True, null=True)),
-                ('finished_at', models.DateTimeField(blank=True, null=True)),
-                ('file_name', models.CharField(max_length=255)),
-                ('file', models.FileField(blank=True, upload_to='imports/%Y/%m/')),
-                ('file_size', models.BigIntegerField(default=0)),
-                ('sha256', models.CharField(blank=True, max_length=64)),
-                ('requested_format', models.CharField(default='auto', max_length=20)),
-                ('detected_format', models.CharField(blank=True, choices=[('shopify', 'Shopify sales by product variant'), ('online-retail', 'UCI Online Retail'), ('generic', 'Generic order lines')], max_length=20)),
-                ('status', models.CharField(choices=[('pending', 'Pending'), ('running', 'Running'), ('succeeded', 'Succeeded'), ('refused', 'Refused'), ('failed', 'Failed')], default='pending', max_length=20)),
-                ('progress', models.PositiveSmallIntegerField(default=0)),
-                ('rows_read', models.PositiveIntegerField(default=0)),
-                ('lines_imported', models.PositiveIntegerField(default=0)),
-                ('lines_already_present', models.PositiveIntegerField(default=0)),
-                ('rows_skipped', models.PositiveIntegerField(default=0)),
-                ('skipped_reasons', models.JSONField(blank=True, default=dict)),
-                ('rows_rejected', models.PositiveIntegerField(default=0)),
-                ('customers_created', models.PositiveIntegerField(default=0)),
-                ('orders_created', models.PositiveIntegerField(default=0)),
-                ('unmatched_returns', models.PositiveIntegerField(default=0)),
-                ('errors', models.JSONField(blank=True, default=list)),
-                ('errors_total', models.PositiveIntegerField(default=0)),
-                ('error_message', models.TextField(blank=True)),
-                ('uploaded_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("started_at", models.DateTimeField(blank=True, null=True)),
+                ("finished_at", models.DateTimeField(blank=True, null=True)),
+                ("file_name", models.CharField(max_length=255)),
+                ("file", models.FileField(blank=True, upload_to="imports/%Y/%m/")),
+                ("file_size", models.BigIntegerField(default=0)),
+                ("sha256", models.CharField(blank=True, max_length=64)),
+                ("requested_format", models.CharField(default="auto", max_length=20)),
+                (
+                    "detected_format",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("shopify", "Shopify sales by product variant"),
+                            ("online-retail", "UCI Online Retail"),
+                            ("generic", "Generic order lines"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("pending", "Pending"),
+                            ("running", "Running"),
+                            ("succeeded", "Succeeded"),
+                            ("refused", "Refused"),
+                            ("failed", "Failed"),
+                        ],
+                        default="pending",
+                        max_length=20,
+                    ),
+                ),
+                ("progress", models.PositiveSmallIntegerField(default=0)),
+                ("rows_read", models.PositiveIntegerField(default=0)),
+                ("lines_imported", models.PositiveIntegerField(default=0)),
+                ("lines_already_present", models.PositiveIntegerField(default=0)),
+                ("rows_skipped", models.PositiveIntegerField(default=0)),
+                ("skipped_reasons", models.JSONField(blank=True, default=dict)),
+                ("rows_rejected", models.PositiveIntegerField(default=0)),
+                ("customers_created", models.PositiveIntegerField(default=0)),
+                ("orders_created", models.PositiveIntegerField(default=0)),
+                ("unmatched_returns", models.PositiveIntegerField(default=0)),
+                ("errors", models.JSONField(blank=True, default=list)),
+                ("errors_total", models.PositiveIntegerField(default=0)),
+                ("error_message", models.TextField(blank=True)),
+                (
+                    "uploaded_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-created_at'],
+                "ordering": ["-created_at"],
             },
         ),
         migrations.CreateModel(
-            name='Order',
+            name="Order",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('external_id', models.CharField(max_length=64, unique=True, verbose_name='order id')),
-                ('day', models.DateField()),
-                ('customer', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='orders', to='segments.customer')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "external_id",
+                    models.CharField(max_length=64, unique=True, verbose_name="order id"),
+                ),
+                ("day", models.DateField()),
+                (
+                    "customer",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="orders",
+                        to="segments.customer",
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='OrderLine',
+            name="OrderLine",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('line_key', models.CharField(max_length=32, unique=True)),
-                ('day', models.DateField()),
-                ('product_title', models.CharField(blank=True, max_length=255)),
-                ('product_type', models.CharField(blank=True, max_length=255)),
-                ('variant_title', models.CharField(blank=True, max_length=255)),
-                ('variant_sku', models.CharField(blank=True, max_length=255)),
-                ('variant_id', models.CharField(blank=True, max_length=64)),
-                ('net_quantity', models.IntegerField(default=0)),
-                ('ordered_item_quantity', models.IntegerField(default=0)),
-                ('returned_item_quantity', models.IntegerField(default=0)),
-                ('gross_sales', models.DecimalField(decimal_places=2, default=0, max_digits=14)),
-                ('discounts', models.DecimalField(decimal_places=2, default=0, max_digits=14)),
-                ('returns', models.DecimalField(decimal_places=2, default=0, max_digits=14)),
-                ('net_sales', models.DecimalField(decimal_places=2, default=0, max_digits=14)),
-                ('taxes', models.DecimalField(decimal_places=2, default=0, max_digits=14)),
-                ('total_sales', models.DecimalField(decimal_places=2, default=0, max_digits=14)),
-                ('customer', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='lines', to='segments.customer')),
-                ('data_import', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='lines', to='segments.dataimport')),
-                ('order', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='lines', to='segments.order')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("line_key", models.CharField(max_length=32, unique=True)),
+                ("day", models.DateField()),
+                ("product_title", models.CharField(blank=True, max_length=255)),
+                ("product_type", models.CharField(blank=True, max_length=255)),
+                ("variant_title", models.CharField(blank=True, max_length=255)),
+                ("variant_sku", models.CharField(blank=True, max_length=255)),
+                ("variant_id", models.CharField(blank=True, max_length=64)),
+                ("net_quantity", models.IntegerField(default=0)),
+                ("ordered_item_quantity", models.IntegerField(default=0)),
+                ("returned_item_quantity", models.IntegerField(default=0)),
+                ("gross_sales", models.DecimalField(decimal_places=2, default=0, max_digits=14)),
+                ("discounts", models.DecimalField(decimal_places=2, default=0, max_digits=14)),
+                ("returns", models.DecimalField(decimal_places=2, default=0, max_digits=14)),
+                ("net_sales", models.DecimalField(decimal_places=2, default=0, max_digits=14)),
+                ("taxes", models.DecimalField(decimal_places=2, default=0, max_digits=14)),
+                ("total_sales", models.DecimalField(decimal_places=2, default=0, max_digits=14)),
+                (
+                    "customer",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="lines",
+                        to="segments.customer",
+                    ),
+                ),
+                (
+                    "data_import",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="lines",
+                        to="segments.dataimport",
+                    ),
+                ),
+                (
+                    "order",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="lines",
+                        to="segments.order",
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='SegmentationRun',
+            name="SegmentationRun",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('status', models.CharField(choices=[('queued', 'Queued'), ('running', 'Running'), ('succeeded', 'Succeeded'), ('failed', 'Failed')], default='queued', max_length=20)),
-                ('trigger', models.CharField(choices=[('manual', 'Manual'), ('scheduled', 'Scheduled'), ('command', 'Command line')], default='manual', max_length=20)),
-                ('schedule_slot', models.CharField(blank=True, max_length=100, null=True, unique=True)),
-                ('feature_set', models.CharField(choices=[('study', 'Study (products, return rate, spending)'), ('rfm', 'RFM (recency, frequency, monetary)')], default='study', max_length=20)),
-                ('k_requested', models.PositiveSmallIntegerField(blank=True, help_text='empty = auto', null=True)),
-                ('kmax', models.PositiveSmallIntegerField(default=10)),
-                ('random_state', models.IntegerField(default=42)),
-                ('n_init', models.PositiveSmallIntegerField(default=10)),
-                ('lines_used', models.PositiveIntegerField(blank=True, null=True)),
-                ('customers_used', models.PositiveIntegerField(blank=True, null=True)),
-                ('customers_excluded', models.PositiveIntegerField(blank=True, null=True)),
-                ('data_from', models.DateField(blank=True, null=True)),
-                ('data_to', models.DateField(blank=True, null=True)),
-                ('elbow', models.JSONField(blank=True, default=list)),
-                ('suggested_k', models.PositiveSmallIntegerField(blank=True, null=True)),
-                ('suggestion_reason', models.TextField(blank=True)),
-                ('chosen_k', models.PositiveSmallIntegerField(blank=True, null=True)),
-                ('vanished_segments', models.JSONField(blank=True, default=list)),
-                ('stage', models.CharField(blank=True, max_length=40)),
-                ('progress', models.PositiveSmallIntegerField(default=0)),
-                ('stage_seconds', models.JSONField(blank=True, default=dict)),
-                ('error', models.TextField(blank=True)),
-                ('attempts', models.PositiveSmallIntegerField(default=0)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('started_at', models.DateTimeField(blank=True, null=True)),
-                ('heartbeat_at', models.DateTimeField(blank=True, null=True)),
-                ('finished_at', models.DateTimeField(blank=True, null=True)),
-                ('previous_run', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='segments.segmentationrun')),
-                ('requested_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("queued", "Queued"),
+                            ("running", "Running"),
+                            ("succeeded", "Succeeded"),
+                            ("failed", "Failed"),
+                        ],
+                        default="queued",
+                        max_length=20,
+                    ),
+                ),
+                (
+                    "trigger",
+                    models.CharField(
+                        choices=[
+                            ("manual", "Manual"),
+                            ("scheduled", "Scheduled"),
+                            ("command", "Command line"),
+                        ],
+                        default="manual",
+                        max_length=20,
+                    ),
+                ),
+                (
+                    "schedule_slot",
+                    models.CharField(blank=True, max_length=100, null=True, unique=True),
+                ),
+                (
+                    "feature_set",
+                    models.CharField(
+                        choices=[
+                            ("study", "Study (products, return rate, spending)"),
+                            ("rfm", "RFM (recency, frequency, monetary)"),
+                        ],
+                        default="study",
+                        max_length=20,
+                    ),
+                ),
+                (
+                    "k_requested",
+                    models.PositiveSmallIntegerField(
+                        blank=True, help_text="empty = auto", null=True
+                    ),
+                ),
+                ("kmax", models.PositiveSmallIntegerField(default=10)),
+                ("random_state", models.IntegerField(default=42)),
+                ("n_init", models.PositiveSmallIntegerField(default=10)),
+                ("lines_used", models.PositiveIntegerField(blank=True, null=True)),
+                ("customers_used", models.PositiveIntegerField(blank=True, null=True)),
+                ("customers_excluded", models.PositiveIntegerField(blank=True, null=True)),
+                ("data_from", models.DateField(blank=True, null=True)),
+                ("data_to", models.DateField(blank=True, null=True)),
+                ("elbow", models.JSONField(blank=True, default=list)),
+                ("suggested_k", models.PositiveSmallIntegerField(blank=True, null=True)),
+                ("suggestion_reason", models.TextField(blank=True)),
+                ("chosen_k", models.PositiveSmallIntegerField(blank=True, null=True)),
+                ("vanished_segments", models.JSONField(blank=True, default=list)),
+                ("stage", models.CharField(blank=True, max_length=40)),
+                ("progress", models.PositiveSmallIntegerField(default=0)),
+                ("stage_seconds", models.JSONField(blank=True, default=dict)),
+                ("error", models.TextField(blank=True)),
+                ("attempts", models.PositiveSmallIntegerField(default=0)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("started_at", models.DateTimeField(blank=True, null=True)),
+                ("heartbeat_at", models.DateTimeField(blank=True, null=True)),
+                ("finished_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "previous_run",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="segments.segmentationrun",
+                    ),
+                ),
+                (
+                    "requested_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-created_at', '-id'],
-                'permissions': [('view_results', 'Can view runs, segments and customers'), ('edit_strategy', 'Can edit segment strategy notes'), ('export_lists', 'Can export campaign target lists'), ('import_data', 'Can import order data'), ('manage_runs', 'Can trigger, schedule and delete runs')],
+                "ordering": ["-created_at", "-id"],
+                "permissions": [
+                    ("view_results", "Can view runs, segments and customers"),
+                    ("edit_strategy", "Can edit segment strategy notes"),
+                    ("export_lists", "Can export campaign target lists"),
+                    ("import_data", "Can import order data"),
+                    ("manage_runs", "Can trigger, schedule and delete runs"),
+                ],
             },
         ),
         migrations.CreateModel(
-            name='Segment',
+            name="Segment",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('index', models.PositiveSmallIntegerField()),
-                ('name', models.CharField(help_text='descriptive name made from the profile', max_length=120)),
-                ('custom_name', models.CharField(blank=True, max_length=120)),
-                ('colour', models.CharField(max_length=7)),
-                ('size', models.PositiveIntegerField()),
-                ('share', models.FloatField()),
-                ('centroid', models.JSONField(help_text="centre in the model's (log) feature space")),
-                ('profile', models.JSONField(default=dict)),
-                ('strategy_notes', models.TextField(blank=True)),
-                ('is_new', models.BooleanField(default=False)),
-                ('matched_from', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='segments.segment')),
-                ('run', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='segments', to='segments.segmentationrun')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("index", models.PositiveSmallIntegerField()),
+                (
+                    "name",
+                    models.CharField(
+                        help_text="descriptive name made from the profile", max_length=120
+                    ),
+                ),
+                ("custom_name", models.CharField(blank=True, max_length=120)),
+                ("colour", models.CharField(max_length=7)),
+                ("size", models.PositiveIntegerField()),
+                ("share", models.FloatField()),
+                (
+                    "centroid",
+                    models.JSONField(help_text="centre in the model's (log) feature space"),
+                ),
+                ("profile", models.JSONField(default=dict)),
+                ("strategy_notes", models.TextField(blank=True)),
+                ("is_new", models.BooleanField(default=False)),
+                (
+                    "matched_from",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="segments.segment",
+                    ),
+                ),
+                (
+                    "run",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="segments",
+                        to="segments.segmentationrun",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['run', 'index'],
+                "ordering": ["run", "index"],
             },
         ),
         migrations.CreateModel(
-            name='ExportRecord',
+            name="ExportRecord",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('rows', models.PositiveIntegerField(default=0)),
-                ('user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, to=settings.AUTH_USER_MODEL)),
-                ('segment', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='exports', to='segments.segment')),
-                ('run', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='exports', to='segments.segmentationrun')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("rows", models.PositiveIntegerField(default=0)),
+                (
+                    "user",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "segment",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="exports",
+                        to="segments.segment",
+                    ),
+                ),
+                (
+                    "run",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="exports",
+                        to="segments.segmentationrun",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-created_at'],
+                "ordering": ["-created_at"],
             },
         ),
         migrations.CreateModel(
-            name='Assignment',
+            name="Assignment",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('products_ordered', models.PositiveIntegerField()),
-                ('average_return_rate', models.FloatField()),
-                ('total_spending', models.FloatField()),
-                ('recency_days', models.PositiveIntegerField(default=0)),
-                ('order_count', models.PositiveIntegerField(default=0)),
-                ('input_1', models.FloatField()),
-                ('input_2', models.FloatField()),
-                ('input_3', models.FloatField()),
-                ('distance', models.FloatField(help_text='distance to the segment centre')),
-                ('customer', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='assignments', to='segments.customer')),
-                ('segment', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='assignments', to='segments.segment')),
-                ('run', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='assignments', to='segments.segmentationrun')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("products_ordered", models.PositiveIntegerField()),
+                ("average_return_rate", models.FloatField()),
+                ("total_spending", models.FloatField()),
+                ("recency_days", models.PositiveIntegerField(default=0)),
+                ("order_count", models.PositiveIntegerField(default=0)),
+                ("input_1", models.FloatField()),
+                ("input_2", models.FloatField()),
+                ("input_3", models.FloatField()),
+                ("distance", models.FloatField(help_text="distance to the segment centre")),
+                (
+                    "customer",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="assignments",
+                        to="segments.customer",
+                    ),
+                ),
+                (
+                    "segment",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="assignments",
+                        to="segments.segment",
+                    ),
+                ),
+                (
+                    "run",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="assignments",
+                        to="segments.segmentationrun",
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='StrategyNoteRevision',
+            name="StrategyNoteRevision",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('custom_name', models.CharField(blank=True, max_length=120)),
-                ('text', models.TextField(blank=True)),
-                ('author', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, to=settings.AUTH_USER_MODEL)),
-                ('segment', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='note_revisions', to='segments.segment')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("custom_name", models.CharField(blank=True, max_length=120)),
+                ("text", models.TextField(blank=True)),
+                (
+                    "author",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "segment",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="note_revisions",
+                        to="segments.segment",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-created_at', '-id'],
+                "ordering": ["-created_at", "-id"],
             },
         ),
         migrations.AddIndex(
-            model_name='order',
-            index=models.Index(fields=['customer', 'day'], name='segments_or_custome_577d6c_idx'),
+            model_name="order",
+            index=models.Index(fields=["customer", "day"], name="segments_or_custome_577d6c_idx"),
         ),
         migrations.AddIndex(
-            model_name='orderline',
-            index=models.Index(fields=['customer', 'order'], name='segments_or_custome_af59c1_idx'),
+            model_name="orderline",
+            index=models.Index(fields=["customer", "order"], name="segments_or_custome_af59c1_idx"),
         ),
         migrations.AddIndex(
-            model_name='orderline',
-            index=models.Index(fields=['day'], name='segments_or_day_5af624_idx'),
+            model_name="orderline",
+            index=models.Index(fields=["day"], name="segments_or_day_5af624_idx"),
         ),
         migrations.AddIndex(
-            model_name='segmentationrun',
-            index=models.Index(fields=['status', '-finished_at'], name='segments_se_status_08ae2f_idx'),
+            model_name="segmentationrun",
+            index=models.Index(
+                fields=["status", "-finished_at"], name="segments_se_status_08ae2f_idx"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='segmentationrun',
-            constraint=models.UniqueConstraint(condition=models.Q(('status', 'queued')), fields=('status',), name='one_queued_run'),
+            model_name="segmentationrun",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("status", "queued")), fields=("status",), name="one_queued_run"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='segmentationrun',
-            constraint=models.UniqueConstraint(condition=models.Q(('status', 'running')), fields=('status',), name='one_running_run'),
+            model_name="segmentationrun",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("status", "running")),
+                fields=("status",),
+                name="one_running_run",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='segment',
-            constraint=models.UniqueConstraint(fields=('run', 'index'), name='unique_segment_index_per_run'),
+            model_name="segment",
+            constraint=models.UniqueConstraint(
+                fields=("run", "index"), name="unique_segment_index_per_run"
+            ),
         ),
         migrations.AddIndex(
-            model_name='assignment',
-            index=models.Index(fields=['segment', 'total_spending'], name='segments_as_segment_9a0a11_idx'),
+            model_name="assignment",
+            index=models.Index(
+                fields=["segment", "total_spending"], name="segments_as_segment_9a0a11_idx"
+            ),
         ),
         migrations.AddIndex(
-            model_name='assignment',
-            index=models.Index(fields=['segment', 'products_ordered'], name='segments_as_segment_5db9d0_idx'),
+            model_name="assignment",
+            index=models.Index(
+                fields=["segment", "products_ordered"], name="segments_as_segment_5db9d0_idx"
+            ),
         ),
         migrations.AddIndex(
-            model_name='assignment',
-            index=models.Index(fields=['segment', 'average_return_rate'], name='segments_as_segment_19ee2c_idx'),
+            model_name="assignment",
+            index=models.Index(
+                fields=["segment", "average_return_rate"], name="segments_as_segment_19ee2c_idx"
+            ),
         ),
         migrations.AddIndex(
-            model_name='assignment',
-            index=models.Index(fields=['customer', 'run'], name='segments_as_custome_60205e_idx'),
+            model_name="assignment",
+            index=models.Index(fields=["customer", "run"], name="segments_as_custome_60205e_idx"),
         ),
         migrations.AddConstraint(
-            model_name='assignment',
-            constraint=models.UniqueConstraint(fields=('run', 'customer'), name='one_assignment_per_run'),
+            model_name="assignment",
+            constraint=models.UniqueConstraint(
+                fields=("run", "customer"), name="one_assignment_per_run"
+            ),
         ),
     ]

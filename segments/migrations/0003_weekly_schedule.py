@@ -29,7 +29,9 @@ def create_weekly_schedule(apps, schema_editor):
 
 
 def remove_weekly_schedule(apps, schema_editor):
-    apps.get_model("django_celery_beat", "PeriodicTask").objects.filter(name=WEEKLY_TASK_NAME).delete()
+    apps.get_model("django_celery_beat", "PeriodicTask").objects.filter(
+        name=WEEKLY_TASK_NAME
+    ).delete()
 
 
 class Migration(migrations.Migration):

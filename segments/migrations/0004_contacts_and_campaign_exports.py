@@ -5,135 +5,181 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('segments', '0003_weekly_schedule'),
+        ("segments", "0003_weekly_schedule"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='customer',
-            name='accepts_email_marketing',
+            model_name="customer",
+            name="accepts_email_marketing",
             field=models.BooleanField(db_default=False),
         ),
         migrations.AddField(
-            model_name='customer',
-            name='accepts_sms_marketing',
+            model_name="customer",
+            name="accepts_sms_marketing",
             field=models.BooleanField(db_default=False),
         ),
         migrations.AddField(
-            model_name='customer',
-            name='contact_import',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='segments.dataimport'),
+            model_name="customer",
+            name="contact_import",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="+",
+                to="segments.dataimport",
+            ),
         ),
         migrations.AddField(
-            model_name='customer',
-            name='country',
-            field=models.CharField(blank=True, db_default='', max_length=2),
+            model_name="customer",
+            name="country",
+            field=models.CharField(blank=True, db_default="", max_length=2),
         ),
         migrations.AddField(
-            model_name='customer',
-            name='email',
-            field=models.CharField(blank=True, db_default='', max_length=254),
+            model_name="customer",
+            name="email",
+            field=models.CharField(blank=True, db_default="", max_length=254),
         ),
         migrations.AddField(
-            model_name='customer',
-            name='first_name',
-            field=models.CharField(blank=True, db_default='', max_length=150),
+            model_name="customer",
+            name="first_name",
+            field=models.CharField(blank=True, db_default="", max_length=150),
         ),
         migrations.AddField(
-            model_name='customer',
-            name='last_name',
-            field=models.CharField(blank=True, db_default='', max_length=150),
+            model_name="customer",
+            name="last_name",
+            field=models.CharField(blank=True, db_default="", max_length=150),
         ),
         migrations.AddField(
-            model_name='customer',
-            name='phone',
-            field=models.CharField(blank=True, db_default='', max_length=20),
+            model_name="customer",
+            name="phone",
+            field=models.CharField(blank=True, db_default="", max_length=20),
         ),
         migrations.AddField(
-            model_name='dataimport',
-            name='consent_changes',
+            model_name="dataimport",
+            name="consent_changes",
             field=models.PositiveIntegerField(default=0),
         ),
         migrations.AddField(
-            model_name='dataimport',
-            name='contacts_updated',
+            model_name="dataimport",
+            name="contacts_updated",
             field=models.PositiveIntegerField(default=0),
         ),
         migrations.AddField(
-            model_name='dataimport',
-            name='customers_without_orders',
+            model_name="dataimport",
+            name="customers_without_orders",
             field=models.PositiveIntegerField(default=0),
         ),
         migrations.AddField(
-            model_name='dataimport',
-            name='kind',
-            field=models.CharField(choices=[('orders', 'Order lines'), ('contacts', 'Customer contacts')], default='orders', max_length=20),
+            model_name="dataimport",
+            name="kind",
+            field=models.CharField(
+                choices=[("orders", "Order lines"), ("contacts", "Customer contacts")],
+                default="orders",
+                max_length=20,
+            ),
         ),
         migrations.AddField(
-            model_name='exportrecord',
-            name='hashed',
+            model_name="exportrecord",
+            name="hashed",
             field=models.BooleanField(default=False),
         ),
         migrations.AddField(
-            model_name='exportrecord',
-            name='holdout_percent',
+            model_name="exportrecord",
+            name="holdout_percent",
             field=models.PositiveSmallIntegerField(default=0),
         ),
         migrations.AddField(
-            model_name='exportrecord',
-            name='holdout_rows',
+            model_name="exportrecord",
+            name="holdout_rows",
             field=models.PositiveIntegerField(default=0),
         ),
         migrations.AddField(
-            model_name='exportrecord',
-            name='include_without_consent',
+            model_name="exportrecord",
+            name="include_without_consent",
             field=models.BooleanField(default=False),
         ),
         migrations.AddField(
-            model_name='exportrecord',
-            name='left_out_no_consent',
+            model_name="exportrecord",
+            name="left_out_no_consent",
             field=models.PositiveIntegerField(default=0),
         ),
         migrations.AddField(
-            model_name='exportrecord',
-            name='left_out_no_contact',
+            model_name="exportrecord",
+            name="left_out_no_contact",
             field=models.PositiveIntegerField(default=0),
         ),
         migrations.AddField(
-            model_name='exportrecord',
-            name='preset',
-            field=models.CharField(default='analyst', max_length=20),
+            model_name="exportrecord",
+            name="preset",
+            field=models.CharField(default="analyst", max_length=20),
         ),
         migrations.AddField(
-            model_name='exportrecord',
-            name='segment_indexes',
+            model_name="exportrecord",
+            name="segment_indexes",
             field=models.JSONField(blank=True, default=list),
         ),
         migrations.AddField(
-            model_name='exportrecord',
-            name='with_contacts',
+            model_name="exportrecord",
+            name="with_contacts",
             field=models.BooleanField(default=True),
         ),
         migrations.AlterField(
-            model_name='dataimport',
-            name='detected_format',
-            field=models.CharField(blank=True, choices=[('shopify', 'Shopify sales by product variant'), ('online-retail', 'UCI Online Retail'), ('generic', 'Generic order lines'), ('shopify-customers', 'Shopify customer export'), ('generic-customers', 'Generic customer contacts')], max_length=20),
+            model_name="dataimport",
+            name="detected_format",
+            field=models.CharField(
+                blank=True,
+                choices=[
+                    ("shopify", "Shopify sales by product variant"),
+                    ("online-retail", "UCI Online Retail"),
+                    ("generic", "Generic order lines"),
+                    ("shopify-customers", "Shopify customer export"),
+                    ("generic-customers", "Generic customer contacts"),
+                ],
+                max_length=20,
+            ),
         ),
         migrations.CreateModel(
-            name='ConsentChange',
+            name="ConsentChange",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('changed_at', models.DateTimeField(auto_now_add=True)),
-                ('channel', models.CharField(choices=[('email', 'Email'), ('sms', 'SMS')], max_length=5)),
-                ('accepts', models.BooleanField()),
-                ('customer', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='consents', to='segments.customer')),
-                ('data_import', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='consent_changes_made', to='segments.dataimport')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("changed_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "channel",
+                    models.CharField(choices=[("email", "Email"), ("sms", "SMS")], max_length=5),
+                ),
+                ("accepts", models.BooleanField()),
+                (
+                    "customer",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="consents",
+                        to="segments.customer",
+                    ),
+                ),
+                (
+                    "data_import",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="consent_changes_made",
+                        to="segments.dataimport",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-changed_at', '-id'],
-                'indexes': [models.Index(fields=['customer', '-changed_at'], name='segments_co_custome_25bf93_idx')],
+                "ordering": ["-changed_at", "-id"],
+                "indexes": [
+                    models.Index(
+                        fields=["customer", "-changed_at"], name="segments_co_custome_25bf93_idx"
+                    )
+                ],
             },
         ),
     ]

@@ -4,35 +4,68 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('segments', '0008_manage_users_permission'),
+        ("segments", "0008_manage_users_permission"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='dataimport',
-            name='confirmed',
+            model_name="dataimport",
+            name="confirmed",
             field=models.BooleanField(default=False),
         ),
         migrations.AddField(
-            model_name='dataimport',
-            name='is_demo',
+            model_name="dataimport",
+            name="is_demo",
             field=models.BooleanField(default=False),
         ),
         migrations.AddField(
-            model_name='dataimport',
-            name='warnings',
+            model_name="dataimport",
+            name="warnings",
             field=models.JSONField(blank=True, default=list),
         ),
         migrations.AlterField(
-            model_name='auditevent',
-            name='action',
-            field=models.CharField(choices=[('sign_in', 'Signed in'), ('sign_in_failed', 'Sign-in failed'), ('sign_out', 'Signed out'), ('user_created', 'User created'), ('user_updated', 'User details changed'), ('role_changed', 'Role changed'), ('password_reset', 'Password reset'), ('user_deactivated', 'User deactivated'), ('user_reactivated', 'User reactivated'), ('run_requested', 'Run requested'), ('run_cancelled', 'Run cancelled'), ('run_deleted', 'Run deleted'), ('import_uploaded', 'Import uploaded'), ('import_removed', 'Import removed'), ('import_applied', 'Import applied despite warnings'), ('export_created', 'List exported'), ('notes_edited', 'Strategy notes edited'), ('schedule_saved', 'Schedule saved'), ('schedule_deleted', 'Schedule deleted')], max_length=30),
+            model_name="auditevent",
+            name="action",
+            field=models.CharField(
+                choices=[
+                    ("sign_in", "Signed in"),
+                    ("sign_in_failed", "Sign-in failed"),
+                    ("sign_out", "Signed out"),
+                    ("user_created", "User created"),
+                    ("user_updated", "User details changed"),
+                    ("role_changed", "Role changed"),
+                    ("password_reset", "Password reset"),
+                    ("user_deactivated", "User deactivated"),
+                    ("user_reactivated", "User reactivated"),
+                    ("run_requested", "Run requested"),
+                    ("run_cancelled", "Run cancelled"),
+                    ("run_deleted", "Run deleted"),
+                    ("import_uploaded", "Import uploaded"),
+                    ("import_removed", "Import removed"),
+                    ("import_applied", "Import applied despite warnings"),
+                    ("export_created", "List exported"),
+                    ("notes_edited", "Strategy notes edited"),
+                    ("schedule_saved", "Schedule saved"),
+                    ("schedule_deleted", "Schedule deleted"),
+                ],
+                max_length=30,
+            ),
         ),
         migrations.AlterField(
-            model_name='dataimport',
-            name='status',
-            field=models.CharField(choices=[('pending', 'Pending'), ('running', 'Running'), ('succeeded', 'Succeeded'), ('refused', 'Refused'), ('failed', 'Failed'), ('held', 'Waiting for confirmation')], default='pending', max_length=20),
+            model_name="dataimport",
+            name="status",
+            field=models.CharField(
+                choices=[
+                    ("pending", "Pending"),
+                    ("running", "Running"),
+                    ("succeeded", "Succeeded"),
+                    ("refused", "Refused"),
+                    ("failed", "Failed"),
+                    ("held", "Waiting for confirmation"),
+                ],
+                default="pending",
+                max_length=20,
+            ),
         ),
     ]

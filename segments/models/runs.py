@@ -16,9 +16,17 @@ class RunQuerySet(models.QuerySet["SegmentationRun"]):
     def active(self) -> RunQuerySet:
         return self.filter(status__in=SegmentationRun.ACTIVE_STATUSES)
 
+    def visible(self) -> RunQuerySet:
+        """Every run but those being deleted."""
+        return self.exclude(status=SegmentationRun.Status.DELETING)
+
+    def current_first(self) -> RunQuerySet:
+        """The succeeded runs, latest first: the first is the current run."""
+        return self.succeeded().order_by("-finished_at", "-id")
+
     def current(self) -> SegmentationRun | None:
         """The latest succeeded run: every page and export uses it until a newer one succeeds."""
-        return self.succeeded().order_by("-finished_at", "-id").first()
+        return self.current_first().first()
 
 
 class SegmentationRun(models.Model):
@@ -28,6 +36,8 @@ class SegmentationRun(models.Model):
         SUCCEEDED = "succeeded", "Succeeded"
         FAILED = "failed", "Failed"
         CANCELLED = "cancelled", "Cancelled"
+        # Hidden from every page at once; a worker deletes its assignments in batches.
+        DELETING = "deleting", "Deleting"
 
     class Trigger(models.TextChoices):
         MANUAL = "manual", "Manual"

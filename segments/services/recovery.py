@@ -123,6 +123,12 @@ def enqueue_next_queued_run() -> None:
         enqueue_run(run_id)
 
 
+def enqueue_run_deletion(run_id: int) -> Exception | None:
+    from segments.tasks import delete_run_task
+
+    return _send(delete_run_task, run_id)
+
+
 def enqueue_import(import_id: int) -> Exception | None:
     from segments.tasks import import_orders_task
 

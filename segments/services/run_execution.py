@@ -25,7 +25,7 @@ from django.utils import timezone
 from segments import aggregation, clustering, naming, playbook
 from segments.features import model_inputs
 from segments.models import Segment, SegmentationRun
-from segments.services import recovery, run_store
+from segments.services import recovery, run_deletion, run_store
 from segments.services.heartbeat import heartbeat
 
 logger = logging.getLogger(__name__)
@@ -58,6 +58,7 @@ def execute_run(run_id: int) -> SegmentationRun:
     6. Name the segments, match them with the previous run's, draft strategy notes.
     7. Save segments and all assignments and mark the run succeeded in one transaction;
        on an error, mark it failed with the error text (no assignments are left).
+    8. After a success, analyze the assignments and delete the runs past SEGWEB_KEEP_RUNS.
     """
     attempt = _claim(run_id)
     if attempt is not None:
@@ -70,7 +71,21 @@ def execute_run(run_id: int) -> SegmentationRun:
             logger.exception("Run %s failed", run_id)
             _record_failure(run_id, attempt, error)
         recovery.enqueue_next_queued_run()
-    return SegmentationRun.objects.get(pk=run_id)
+    run = SegmentationRun.objects.get(pk=run_id)
+    if attempt is not None and run.status == Status.SUCCEEDED:
+        _after_success()
+    return run
+
+
+def _after_success() -> None:
+    """Statistics that know the new run, then retention (deletions go to a worker).
+
+    Until the table is analyzed PostgreSQL takes the new run for one row, and plans its
+    exports and member lists with nested loops (20 s instead of 5 s for a million members).
+    """
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE segments_assignment")
+    run_deletion.apply_retention()
 
 
 # Claiming and progress

@@ -16,7 +16,7 @@ from django.utils import timezone
 from segments import clustering
 from segments.features import FEATURE_SETS
 from segments.models import SegmentationRun
-from segments.services import audit, recovery
+from segments.services import audit, recovery, run_deletion
 
 logger = logging.getLogger(__name__)
 Status = SegmentationRun.Status
@@ -94,13 +94,11 @@ def cancel_run(run: SegmentationRun, user=None) -> bool:
 
 
 def delete_run(run: SegmentationRun, user=None) -> None:
-    """Delete a finished run with its segments and assignments (its exports and notes stay)."""
+    """Hide a finished run from every page at once; a worker deletes it with its segments and
+    assignments, in batches (its exports and notes stay). A run already going is left alone."""
     if run.is_active:
         raise RunIsActive(f"Run {run.pk} is still {run.status} and cannot be deleted.")
-    with transaction.atomic():
-        audit.record(audit.Action.RUN_DELETED, actor=user, obj=run, details={"status": run.status})
-        run.assignments.all().delete()
-        run.delete()
+    run_deletion.mark_for_deletion(run, user)
 
 
 def seconds_until_stale(run: SegmentationRun) -> float:

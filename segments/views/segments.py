@@ -13,7 +13,7 @@ from segments.forms import (
     MemberQueryForm,
     StrategyNotesForm,
 )
-from segments.models import Segment
+from segments.models import Segment, SegmentationRun
 from segments.services.notes import update_strategy_notes
 from segments.views.access import found, role_required
 from segments.views.exports import export_form
@@ -39,14 +39,14 @@ def render_segment(
 @role_required(roles.VIEW_RESULTS)
 @require_GET
 def segment_detail(request: HttpRequest, segment_id: int) -> HttpResponse:
-    segment = get_object_or_404(Segment.objects.select_related("run"), pk=segment_id)
+    segment = get_object_or_404(_visible_segments(), pk=segment_id)
     return render_segment(request, segment)
 
 
 @role_required(roles.EDIT_STRATEGY)
 @require_POST
 def segment_notes(request: HttpRequest, segment_id: int) -> HttpResponse:
-    segment = get_object_or_404(Segment.objects.select_related("run"), pk=segment_id)
+    segment = get_object_or_404(_visible_segments(), pk=segment_id)
     form = StrategyNotesForm(request.POST)
     if not form.is_valid():
         return render_segment(request, segment, form)
@@ -84,3 +84,9 @@ def customer_detail(request: HttpRequest, customer_id: int) -> HttpResponse:
         "consent_changes": selectors.customer_consent_changes(customer),
     }
     return render(request, "segments/customer_detail.html", context)
+
+
+def _visible_segments():
+    """Segments of runs being deleted are gone from the pages already."""
+    deleting = SegmentationRun.Status.DELETING
+    return Segment.objects.select_related("run").exclude(run__status=deleting)
