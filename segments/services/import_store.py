@@ -29,6 +29,7 @@ from segments.importers.base import (
     Problem,
 )
 from segments.models import Customer, Order, OrderLine
+from segments.services import customer_totals
 
 CUSTOMER_TABLE = Customer._meta.db_table
 ORDER_TABLE = Order._meta.db_table
@@ -85,6 +86,7 @@ def save_import(prepared: PreparedImport, import_id: int, progress: Progress) ->
         lines_imported = _add_lines(cursor, import_id)
         for name in TEMP_TABLES:
             cursor.execute(f"DROP TABLE {name}")
+        customer_totals.refresh_imported_customers(cursor, import_id)
     return SaveCounts(
         customers_created=customers_created,
         orders_created=orders_created,
