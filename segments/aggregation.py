@@ -211,6 +211,8 @@ def _copy_to_table(sql: str, columns: tuple[str, ...], types: dict) -> pa.Table:
         buffer,
         read_options=pa_csv.ReadOptions(column_names=list(columns)),
         convert_options=pa_csv.ConvertOptions(column_types=types, strings_can_be_null=False),
+        # The system allocator hands freed memory back; pyarrow's default pool keeps it.
+        memory_pool=pa.system_memory_pool(),
     )
 
 

@@ -7,14 +7,19 @@ import importlib
 import pytest
 from django.apps import apps
 from django.contrib.auth.models import Group, Permission
+from django.db import connection
 
 from segments import roles
-from segments.models import ExportRecord, StrategyNoteRevision
+from segments.models import CustomerTotals, ExportRecord, StrategyNoteRevision
 from tests import factories
+from tests.run_data import insert_lines, lines_frame
+from tests.test_features import FIXTURE_ROWS
+from tests.test_services_customer_totals import full_aggregation, stored_totals
 
 pytestmark = pytest.mark.django_db
 history = importlib.import_module("segments.migrations.0007_history_outlives_runs")
 manage_users = importlib.import_module("segments.migrations.0008_manage_users_permission")
+run_at_scale = importlib.import_module("segments.migrations.0010_run_at_scale")
 AUTH_USER_CODENAMES = ("view_user", "add_user", "change_user", "delete_user")
 
 
@@ -65,3 +70,14 @@ def test_restore_permissions_reverses_the_swap() -> None:
     codenames = admin_codenames()
     assert set(AUTH_USER_CODENAMES) <= codenames
     assert not codenames.intersection(manage_users.NEW_PERMISSIONS)
+
+
+def test_fill_totals_existing_lines_get_the_aggregation_of_today() -> None:
+    insert_lines(lines_frame(FIXTURE_ROWS))
+    expected = stored_totals()
+    CustomerTotals.objects.all().delete()
+
+    with connection.schema_editor() as schema_editor:
+        run_at_scale.fill_totals(apps, schema_editor)
+
+    assert stored_totals() == expected == full_aggregation()

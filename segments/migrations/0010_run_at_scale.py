@@ -1,7 +1,10 @@
-"""Per-customer totals, kept current by every import, so a run no longer aggregates every line.
+"""A run at scale: per-customer totals, leaner assignment indexes, one k-means++ start.
 
-The totals of the data already there are filled here, with the aggregation of that day
+The totals are kept current by every import, so a run no longer aggregates every line; those
+of the data already there are filled here, with the aggregation of that day
 (segments.aggregation.FEATURES_SQL, copied so later changes there cannot change this step).
+The assignments lose the single-column indexes of their foreign keys (each leads another index),
+and new runs fit K-means once (scikit-learn's default) instead of ten times.
 """
 
 from __future__ import annotations
@@ -51,6 +54,7 @@ LEFT JOIN product_types AS t ON t.customer_id = p.customer_id
 
 def fill_totals(apps, schema_editor) -> None:
     with schema_editor.connection.cursor() as cursor:
+        cursor.execute("SET LOCAL work_mem = '256MB'")  # or the hash aggregates spill to disk
         cursor.execute("DELETE FROM segments_customertotals")
         cursor.execute(FILL_TOTALS)
 
@@ -88,4 +92,39 @@ class Migration(migrations.Migration):
             },
         ),
         migrations.RunPython(fill_totals, migrations.RunPython.noop, elidable=True),
+        migrations.AlterField(
+            model_name="assignment",
+            name="customer",
+            field=models.ForeignKey(
+                db_index=False,
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="assignments",
+                to="segments.customer",
+            ),
+        ),
+        migrations.AlterField(
+            model_name="assignment",
+            name="run",
+            field=models.ForeignKey(
+                db_index=False,
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="assignments",
+                to="segments.segmentationrun",
+            ),
+        ),
+        migrations.AlterField(
+            model_name="assignment",
+            name="segment",
+            field=models.ForeignKey(
+                db_index=False,
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="assignments",
+                to="segments.segment",
+            ),
+        ),
+        migrations.AlterField(
+            model_name="segmentationrun",
+            name="n_init",
+            field=models.PositiveSmallIntegerField(default=1),
+        ),
     ]
