@@ -22,9 +22,15 @@ from segments.features import BUSINESS_FEATURES
 MAX_K = 15
 DEFAULT_KMAX = 10
 # Above this many customers the elbow runs on a fixed-seed sample; the final fit uses everyone.
-ELBOW_SAMPLE = 50_000
-# The elbow only needs the curve's shape: fewer restarts than the final fit keep it quick.
+# The curve's shape is what counts: on 1M generated customers, samples of 20,000 and 50,000 (three
+# seeds each) suggested the same k for both feature sets and stayed within 8% of the inertia of
+# 200,000 customers with 10 restarts, and 20,000 costs 2.5x less.
+ELBOW_SAMPLE = 20_000
+# Fewer restarts than 3 made the suggested k wobble (rfm, 50,000 customers: 5, 7, 5).
 ELBOW_N_INIT = 3
+# scikit-learn's own default for k-means++ (n_init="auto"), as in the original notebook: on 1M
+# customers, 10 restarts cost 7x the time and lowered the spread at k = 3..5 by under 0.05%.
+FIT_N_INIT = 1
 SILHOUETTE_SAMPLE = 2_000
 # Below this many customers a fit is quicker on one thread than on several.
 PARALLEL_FIT_FROM = 200_000
@@ -119,7 +125,9 @@ def suggest_k(points: list[ElbowPoint]) -> KSuggestion:
     return KSuggestion(k, _fallback_reason(k, inertias), False)
 
 
-def fit_kmeans(X: np.ndarray, k: int, random_state: int = 42, n_init: int = 10) -> KMeansResult:
+def fit_kmeans(
+    X: np.ndarray, k: int, random_state: int = 42, n_init: int = FIT_N_INIT
+) -> KMeansResult:
     """K-means (k-means++, up to 500 iterations) on all rows, segments numbered by centre."""
     threads = 1 if len(X) < PARALLEL_FIT_FROM else None  # None: every core
     with threadpool_limits(limits=threads, user_api="openmp"):

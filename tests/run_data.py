@@ -6,10 +6,11 @@ import datetime as dt
 
 import numpy as np
 import pandas as pd
-from django.db import connection
+from django.db import connection, transaction
 
 from segments import demo
 from segments.models import Customer, DataImport, Order, OrderLine
+from segments.services import customer_totals
 
 LINE_COLUMNS = (
     "customer_id",
@@ -76,6 +77,8 @@ def insert_lines(lines: pd.DataFrame) -> None:
     )
     order_pk = dict(Order.objects.values_list("external_id", "pk"))
     _insert(OrderLine, LINE_FIELDS, _line_rows(lines, data_import.pk, customer_pk, order_pk))
+    with transaction.atomic(), connection.cursor() as cursor:
+        customer_totals.rebuild_customer_totals(cursor)  # as an import would have
 
 
 LINE_FIELDS = (

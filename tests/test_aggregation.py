@@ -5,10 +5,12 @@ import datetime as dt
 import numpy as np
 import pandas as pd
 import pytest
+from django.db import connection
 
 from segments.aggregation import load_customer_features, order_lines_frame
 from segments.features import FEATURE_COLUMNS, build_features
 from segments.models import Customer
+from segments.services import customer_totals
 from tests.run_data import demo_lines, insert_lines, lines_frame
 from tests.test_features import EXPECTED, FIXTURE_ROWS
 
@@ -94,3 +96,30 @@ def test_load_customer_features_generated_export_matches_pandas_path():
     assert_same_features(database.features.frame, from_stored_lines.frame)
     assert database.features.excluded_customer_ids == from_lines.excluded_customer_ids
     assert database.snapshot.lines == len(lines)
+
+
+def test_load_customer_features_without_external_ids_same_numbers_and_counts():
+    insert_lines(lines_frame(FIXTURE_ROWS))
+
+    full = load_customer_features()
+    lean = load_customer_features(external_ids=False)
+
+    assert "customer_id" not in lean.features.frame.columns
+    pd.testing.assert_frame_equal(
+        lean.features.frame, full.features.frame.drop(columns="customer_id")
+    )
+    np.testing.assert_array_equal(lean.customer_pks, full.customer_pks)
+    assert lean.snapshot == full.snapshot
+    assert lean.snapshot.customers_excluded == 1
+
+
+def test_load_customer_features_rows_stay_in_customer_order_after_a_refresh():
+    insert_lines(lines_frame(FIXTURE_ROWS))
+    first = Customer.objects.order_by("pk").first()
+    with connection.cursor() as cursor:  # rewritten totals move to the end of the table
+        customer_totals.refresh_customer_totals(cursor, [first.pk])
+
+    pks = load_customer_features().customer_pks
+
+    assert pks[0] == first.pk
+    assert list(pks) == sorted(pks)

@@ -3,7 +3,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from sklearn.cluster import KMeans
 from sklearn.metrics import adjusted_rand_score
+from threadpoolctl import threadpool_limits
 
 from segments.clustering import (
     MAX_K,
@@ -38,6 +40,20 @@ def test_fit_kmeans_well_separated_groups_are_recovered():
     result = fit_kmeans(X, 4, random_state=42, n_init=10)
 
     assert adjusted_rand_score(truth, result.labels) >= 0.95
+
+
+def test_fit_kmeans_default_is_scikit_learns_default_fit_exactly():
+    X, _ = blobs(spread=0.6)
+
+    result = fit_kmeans(X, 4, random_state=7)
+
+    # One thread for both: the sums of a fit depend on how the rows are split among threads.
+    with threadpool_limits(limits=1, user_api="openmp"):
+        model = KMeans(n_clusters=4, init="k-means++", max_iter=500, random_state=7).fit(X)
+    order = np.lexsort(model.cluster_centers_.T)
+    np.testing.assert_array_equal(result.centroids, model.cluster_centers_[order])
+    np.testing.assert_array_equal(order[result.labels], model.labels_)
+    assert result.inertia == model.inertia_
 
 
 def test_fit_kmeans_same_data_and_random_state_give_identical_labels():

@@ -10,15 +10,19 @@ from django.contrib.auth.models import Group, Permission
 from django.db import connection
 
 from segments import roles
-from segments.models import ExportRecord, OrderLine, StrategyNoteRevision
+from segments.models import CustomerTotals, ExportRecord, OrderLine, StrategyNoteRevision
 from segments.services import imports
 from tests import factories
 from tests.import_samples import a_few_orders, shopify_row, write_csv
+from tests.run_data import insert_lines, lines_frame
+from tests.test_features import FIXTURE_ROWS
+from tests.test_services_customer_totals import full_aggregation, stored_totals
 
 pytestmark = pytest.mark.django_db
 history = importlib.import_module("segments.migrations.0007_history_outlives_runs")
 manage_users = importlib.import_module("segments.migrations.0008_manage_users_permission")
 line_keys = importlib.import_module("segments.migrations.0010_line_key_uuid")
+run_at_scale = importlib.import_module("segments.migrations.0012_run_at_scale")
 AUTH_USER_CODENAMES = ("view_user", "add_user", "change_user", "delete_user")
 
 
@@ -82,3 +86,14 @@ def test_recompute_line_keys_stored_lines_get_the_keys_an_import_gives(tmp_path,
         line_keys.recompute_line_keys(apps, editor)
     assert dict(OrderLine.objects.values_list("id", "line_key")) == expected
     assert imports.import_file(tmp_path / "orders.csv").lines_already_present == len(rows)
+
+
+def test_fill_totals_existing_lines_get_the_aggregation_of_today() -> None:
+    insert_lines(lines_frame(FIXTURE_ROWS))
+    expected = stored_totals()
+    CustomerTotals.objects.all().delete()
+
+    with connection.schema_editor() as schema_editor:
+        run_at_scale.fill_totals(apps, schema_editor)
+
+    assert stored_totals() == expected == full_aggregation()

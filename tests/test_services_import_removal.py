@@ -19,6 +19,7 @@ from segments.models import (
 from segments.services import import_removal, imports
 from tests import factories
 from tests.import_samples import shopify_row, write_csv
+from tests.test_services_customer_totals import full_aggregation, stored_totals
 
 pytestmark = pytest.mark.django_db
 ANN, BEN, CAL = "5000000000017", "5000000000034", "5000000000051"
@@ -152,3 +153,9 @@ def test_removal_counts_summary_reads_plainly() -> None:
     assert counts.summary() == (
         "1 import, 70,052 order lines, 1 order, 24,990 customers, 2 runs made only from this data"
     )
+
+
+def test_remove_imports_customer_totals_follow_what_remains(two_imports) -> None:
+    import_removal.remove_imports([two_imports[0]])
+    assert stored_totals() == full_aggregation()
+    assert len(stored_totals()) == 2  # Ben and Cal; Ann's totals went with her

@@ -13,6 +13,7 @@ from segments.models.runs import (
     StrategyNoteRevision,
 )
 from segments.models.shop import MONEY, ConsentChange, Customer, Order, OrderLine
+from segments.models.totals import CustomerTotals
 
 __all__ = [
     "MONEY",
@@ -21,6 +22,7 @@ __all__ = [
     "AuditQuerySet",
     "ConsentChange",
     "Customer",
+    "CustomerTotals",
     "DataImport",
     "ExportRecord",
     "Order",

@@ -64,7 +64,7 @@ class SegmentationRun(models.Model):
     k_requested = models.PositiveSmallIntegerField(null=True, blank=True, help_text="empty = auto")
     kmax = models.PositiveSmallIntegerField(default=10)
     random_state = models.IntegerField(default=42)
-    n_init = models.PositiveSmallIntegerField(default=10)
+    n_init = models.PositiveSmallIntegerField(default=1)  # clustering.FIT_N_INIT
     # Snapshot of the data used
     lines_used = models.PositiveIntegerField(null=True, blank=True)
     customers_used = models.PositiveIntegerField(null=True, blank=True)
@@ -191,9 +191,17 @@ class StrategyNoteRevision(models.Model):
 class Assignment(models.Model):
     """A customer's segment in a run, with the values the model saw."""
 
-    run = models.ForeignKey(SegmentationRun, on_delete=models.CASCADE, related_name="assignments")
-    segment = models.ForeignKey(Segment, on_delete=models.CASCADE, related_name="assignments")
-    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="assignments")
+    # No index of their own: each leads one of the indexes below, and a run writes a million
+    # rows into every index there is.
+    run = models.ForeignKey(
+        SegmentationRun, on_delete=models.CASCADE, related_name="assignments", db_index=False
+    )
+    segment = models.ForeignKey(
+        Segment, on_delete=models.CASCADE, related_name="assignments", db_index=False
+    )
+    customer = models.ForeignKey(
+        Customer, on_delete=models.CASCADE, related_name="assignments", db_index=False
+    )
     # Business features (the study's three, then RFM's extra two)
     products_ordered = models.PositiveIntegerField()
     average_return_rate = models.FloatField()

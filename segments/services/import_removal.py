@@ -8,7 +8,8 @@ answers; both use the same predicates. remove_imports() works in one transaction
 2. Delete the lines, then the orders left without lines (the rest move to their earliest
    remaining day), then the customers left without lines whose contact details are not held
    by another import, with every row that belongs to them (assignments, consent history).
-3. Clear the contact details the imports gave to customers that stay; widen nothing.
+3. Clear the contact details the imports gave to customers that stay; the customers that stay
+   get the order days and feature totals of what remains.
 4. Delete the runs left without a single member (a run made only from this data), and the
    import records, and write one audit event.
 
@@ -31,7 +32,7 @@ from segments.models import (
     OrderLine,
     SegmentationRun,
 )
-from segments.services import audit
+from segments.services import audit, customer_totals
 
 LINES = OrderLine._meta.db_table
 ORDERS = Order._meta.db_table
@@ -172,6 +173,7 @@ def _remove_rows(cursor, ids: list[int]) -> RemovalCounts:
     _delete_customers(cursor)
     contacts_cleared = _clear_contacts(cursor, ids)
     _narrow_order_days(cursor)
+    customer_totals.refresh_customer_totals(cursor, "SELECT id FROM touched_customers")
     for name in ("touched_orders", "touched_customers", "removed_orders", "removed_customers"):
         cursor.execute(f"DROP TABLE {name}")
     SegmentationRun.objects.filter(pk__in=runs).delete()

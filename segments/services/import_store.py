@@ -34,6 +34,7 @@ from segments.importers.base import (
     Problem,
 )
 from segments.models import Customer, DataImport, Order, OrderLine
+from segments.services import customer_totals
 
 CUSTOMER_TABLE = Customer._meta.db_table
 ORDER_TABLE = Order._meta.db_table
@@ -103,6 +104,7 @@ def save_import(chunks: Iterable[PreparedImport], import_id: int) -> SaveCounts:
         for prepared in chunks:
             counts.add(_save_chunk(cursor, prepared, import_id, skip_checks))
         # Every chunk is saved: TOUCHED_TABLE lists the customers given lines.
+        customer_totals.refresh_customer_totals(cursor, f"SELECT customer_id FROM {TOUCHED_TABLE}")
     return counts
 
 

@@ -177,7 +177,7 @@ def _compute(run: SegmentationRun, attempt: int) -> None:
     seconds: dict[str, float] = {}
     _pause_for_fault_tests("load")
     with _timed(seconds, "load"):
-        loaded = aggregation.load_customer_features()
+        loaded = aggregation.load_customer_features(external_ids=False)
     frame, snapshot = loaded.features.frame, loaded.snapshot
     if snapshot.customers < 2:
         raise ValueError("Segmenting needs at least two customers who ordered something.")
@@ -222,7 +222,7 @@ def _compute(run: SegmentationRun, attempt: int) -> None:
         run.pk,
         np.zeros(len(frame), dtype=np.int64),  # segment ids are set once segments exist
         loaded.customer_pks,
-        {column: frame[column].to_numpy() for column in frame.columns[1:]},
+        {column: frame[column].to_numpy() for column in frame.columns},
         inputs,
         result.distances,
     )

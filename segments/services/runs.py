@@ -34,7 +34,7 @@ def request_run(
     k: int | None = None,
     kmax: int = clustering.DEFAULT_KMAX,
     random_state: int = 42,
-    n_init: int = 10,
+    n_init: int = clustering.FIT_N_INIT,
     schedule_slot: str | None = None,
     enqueue: bool = True,
 ) -> tuple[SegmentationRun, bool]:
