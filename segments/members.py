@@ -1,0 +1,198 @@
+"""A segment's members, a page at a time, by keyset on indexed columns.
+
+Each sort walks an index in order from where the last page stopped: (segment, feature, id) on
+the assignments, or the customers' unique external id. A page costs the same whether it is the
+first or the ten-thousandth, and nothing counts the segment: its size is stored with it. Links
+carry an opaque cursor (the sort values of the row they continue from, as in Django REST
+framework's CursorPagination); the page number beside it is only for display. Old `?page=N`
+links still open: near the start by a short OFFSET, past the end as the last page.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import math
+from dataclasses import dataclass
+
+from django.db.models import Field, Func, QuerySet, Value
+
+from segments.models import Assignment, Customer, Segment
+
+MEMBERS_PER_PAGE = 50
+# A search by customer id looks at no more than this many matching customers.
+SEARCH_LIMIT = 1000
+# Old ?page=N links within this many rows of the start are served by OFFSET, which costs
+# no more than walking the index this far.
+LEGACY_OFFSET_ROWS = 1000
+# The sort keys a members table accepts, mapped to an indexed order with a stable tie-break.
+MEMBER_SORTS = {
+    "customer": ("customer__external_id",),
+    "products_ordered": ("products_ordered", "id"),
+    "average_return_rate": ("average_return_rate", "id"),
+    "total_spending": ("total_spending", "id"),
+}
+DEFAULT_MEMBER_SORT = "-total_spending"
+
+
+@dataclass
+class MembersPage:
+    """One page of a segment's members; `total` is the segment size unless a search narrows it.
+
+    `next_cursor` and `previous_cursor` continue after the last row and before the first one;
+    None where there is nothing more that way.
+    """
+
+    items: list[Assignment]
+    number: int
+    per_page: int
+    total: int
+    sort: str
+    query: str
+    next_cursor: str | None = None
+    previous_cursor: str | None = None
+
+    @property
+    def num_pages(self) -> int:
+        return max(1, math.ceil(self.total / self.per_page))
+
+    @property
+    def has_previous(self) -> bool:
+        return self.previous_cursor is not None
+
+    @property
+    def has_next(self) -> bool:
+        return self.next_cursor is not None
+
+    @property
+    def start_index(self) -> int:
+        return (self.number - 1) * self.per_page + 1 if self.items else 0
+
+
+def member_order(sort: str) -> tuple[str, ...]:
+    """Order by for a sort key such as "-total_spending"; unknown keys get the default."""
+    descending = sort.startswith("-")
+    key = sort.removeprefix("-")
+    if key not in MEMBER_SORTS:
+        return member_order(DEFAULT_MEMBER_SORT)
+    return tuple(f"-{column}" if descending else column for column in MEMBER_SORTS[key])
+
+
+def encode_cursor(values: tuple) -> str:
+    return base64.urlsafe_b64encode(json.dumps(list(values)).encode()).decode().rstrip("=")
+
+
+def decode_cursor(token: str, order: tuple[str, ...]) -> tuple | None:
+    """The sort values a cursor holds, or None when it is not one for this order."""
+    try:
+        values = json.loads(base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)))
+    except (binascii.Error, UnicodeDecodeError, ValueError):
+        return None
+    kinds = [str if "external_id" in column else (int, float) for column in order]
+    if not isinstance(values, list) or len(values) != len(order):
+        return None
+    pairs = zip(values, kinds, strict=True)
+    if any(isinstance(value, bool) or not isinstance(value, kind) for value, kind in pairs):
+        return None
+    return tuple(values)
+
+
+def segment_members(
+    segment: Segment,
+    *,
+    sort: str = DEFAULT_MEMBER_SORT,
+    query: str = "",
+    page: int = 1,
+    after: str = "",
+    before: str = "",
+    per_page: int = MEMBERS_PER_PAGE,
+) -> MembersPage:
+    """The page after the cursor `after`, before the cursor `before`, or an old page number."""
+    members, total, query = _members(segment, query)
+    order = member_order(sort)
+    last_number = max(1, math.ceil(total / per_page))
+    position = decode_cursor(after or before, order) if (after or before) else None
+    if position is None:
+        return _numbered_page(members, order, min(page, last_number), per_page, total, sort, query)
+    backwards = not after
+    items, more = _walk(members, order, position, per_page, backwards=backwards)
+    # Where the walk reached an end the page number is known; elsewhere the link's is shown.
+    end = 1 if backwards else last_number
+    number = min(max(2, page), last_number - 1) if more else end
+    has_previous, has_next = (more, True) if backwards else (True, more)
+    return _page(items, order, has_previous, has_next, number, per_page, total, sort, query)
+
+
+def _members(segment: Segment, query: str) -> tuple[QuerySet, int, str]:
+    members = Assignment.objects.filter(segment=segment).select_related("customer")
+    query = query.strip()
+    if not query:
+        return members, segment.size, query
+    # Look the customer up first (unique index on external_id), then their assignment.
+    customer_ids = Customer.objects.filter(external_id__startswith=query).values("id")
+    members = members.filter(customer_id__in=customer_ids[:SEARCH_LIMIT])
+    return members, members.count(), query
+
+
+def _numbered_page(
+    members: QuerySet, order: tuple[str, ...], number: int, per_page: int, total: int, *labels
+) -> MembersPage:
+    """Page `number` without a cursor: the first, the last, or one near the start."""
+    last_number = max(1, math.ceil(total / per_page))
+    if number == last_number and number > 1:
+        tail = total - (last_number - 1) * per_page
+        items, _ = _walk(members, order, None, tail, backwards=True)
+        return _page(items, order, True, False, number, per_page, total, *labels)
+    if (number - 1) * per_page > LEGACY_OFFSET_ROWS:
+        number = 1
+    offset = (number - 1) * per_page
+    rows = list(members.order_by(*order)[offset : offset + per_page + 1])
+    items, more = rows[:per_page], len(rows) > per_page
+    return _page(items, order, number > 1, more, number, per_page, total, *labels)
+
+
+def _walk(
+    members: QuerySet, order: tuple[str, ...], position: tuple | None, limit: int, *, backwards
+) -> tuple[list[Assignment], bool]:
+    """Up to `limit` rows past `position` in `order` (or against it), in `order`; and whether
+    there are more beyond them."""
+    descending = order[0].startswith("-")
+    columns = [column.removeprefix("-") for column in order]
+    if backwards:
+        order = tuple(column if descending else f"-{column}" for column in columns)
+    if position is not None:
+        # A row comparison, (value, id) < (%s, %s): PostgreSQL starts the index scan there.
+        lookup = "lt" if descending != backwards else "gt"
+        here = _row(*(Value(value) for value in position))
+        members = members.alias(sort_key=_row(*columns)).filter(**{f"sort_key__{lookup}": here})
+    rows = list(members.order_by(*order)[: limit + 1])
+    items = rows[:limit]
+    return (items[::-1] if backwards else items), len(rows) > limit
+
+
+def _row(*expressions) -> Func:
+    return Func(*expressions, function="ROW", output_field=Field())
+
+
+def _page(
+    items: list[Assignment],
+    order: tuple[str, ...],
+    has_previous: bool,
+    has_next: bool,
+    number: int,
+    *fields,
+) -> MembersPage:
+    previous_cursor = encode_cursor(_values(items[0], order)) if has_previous and items else None
+    next_cursor = encode_cursor(_values(items[-1], order)) if has_next and items else None
+    return MembersPage(items, number, *fields, next_cursor, previous_cursor)
+
+
+def _values(member: Assignment, order: tuple[str, ...]) -> tuple:
+    values = []
+    for column in order:
+        value = member
+        for part in column.removeprefix("-").split("__"):
+            value = getattr(value, part)
+        values.append(value)
+    return tuple(values)
