@@ -109,58 +109,97 @@ def segment_members(
     per_page: int = MEMBERS_PER_PAGE,
 ) -> MembersPage:
     """The page after the cursor `after`, before the cursor `before`, or an old page number."""
-    members, total, query = _members(segment, query)
-    order = member_order(sort)
-    last_number = max(1, math.ceil(total / per_page))
-    position = decode_cursor(after or before, order) if (after or before) else None
+    listing = _listing(segment, sort, query, per_page)
+    position = decode_cursor(after or before, listing.order) if (after or before) else None
     if position is None:
-        return _numbered_page(members, order, min(page, last_number), per_page, total, sort, query)
+        return _numbered_page(listing, min(page, listing.last_number))
     backwards = not after
-    items, more = _walk(members, order, position, per_page, backwards=backwards)
+    items, more = _walk(listing, position, per_page, backwards=backwards)
     # Where the walk reached an end the page number is known; elsewhere the link's is shown.
-    end = 1 if backwards else last_number
-    number = min(max(2, page), last_number - 1) if more else end
+    end = 1 if backwards else listing.last_number
+    number = min(max(2, page), listing.last_number - 1) if more else end
     has_previous, has_next = (more, True) if backwards else (True, more)
-    return _page(items, order, has_previous, has_next, number, per_page, total, sort, query)
+    return listing.page(items, number, has_previous, has_next)
 
 
-def _members(segment: Segment, query: str) -> tuple[QuerySet, int, str]:
+@dataclass(frozen=True)
+class _Listing:
+    """The members to page through, in which order, and how many there are."""
+
+    members: QuerySet
+    order: tuple[str, ...]
+    total: int
+    per_page: int
+    sort: str
+    query: str
+
+    @property
+    def last_number(self) -> int:
+        return max(1, math.ceil(self.total / self.per_page))
+
+    def page(
+        self, items: list[Assignment], number: int, has_previous: bool, has_next: bool
+    ) -> MembersPage:
+        first, last = (items[0], items[-1]) if items else (None, None)
+        return MembersPage(
+            items,
+            number,
+            self.per_page,
+            self.total,
+            self.sort,
+            self.query,
+            next_cursor=encode_cursor(self.values(last)) if has_next and last else None,
+            previous_cursor=encode_cursor(self.values(first)) if has_previous and first else None,
+        )
+
+    def values(self, member: Assignment) -> tuple:
+        """The member's values of the sort columns: where a page after (or before) it starts."""
+        values = []
+        for column in self.order:
+            value = member
+            for part in column.removeprefix("-").split("__"):
+                value = getattr(value, part)
+            values.append(value)
+        return tuple(values)
+
+
+def _listing(segment: Segment, sort: str, query: str, per_page: int) -> _Listing:
     members = Assignment.objects.filter(segment=segment).select_related("customer")
     query = query.strip()
-    if not query:
-        return members, segment.size, query
-    # Look the customer up first (unique index on external_id), then their assignment.
-    customer_ids = Customer.objects.filter(external_id__startswith=query).values("id")
-    members = members.filter(customer_id__in=customer_ids[:SEARCH_LIMIT])
-    return members, members.count(), query
+    total = segment.size
+    if query:
+        # Look the customer up first (unique index on external_id), then their assignment.
+        customer_ids = Customer.objects.filter(external_id__startswith=query).values("id")
+        members = members.filter(customer_id__in=customer_ids[:SEARCH_LIMIT])
+        total = members.count()
+    return _Listing(members, member_order(sort), total, per_page, sort, query)
 
 
-def _numbered_page(
-    members: QuerySet, order: tuple[str, ...], number: int, per_page: int, total: int, *labels
-) -> MembersPage:
+def _numbered_page(listing: _Listing, number: int) -> MembersPage:
     """Page `number` without a cursor: the first, the last, or one near the start."""
-    last_number = max(1, math.ceil(total / per_page))
-    if number == last_number and number > 1:
-        tail = total - (last_number - 1) * per_page
-        items, _ = _walk(members, order, None, tail, backwards=True)
-        return _page(items, order, True, False, number, per_page, total, *labels)
+    per_page = listing.per_page
+    if number == listing.last_number and number > 1:
+        tail = listing.total - (number - 1) * per_page
+        items, _ = _walk(listing, None, tail, backwards=True)
+        return listing.page(items, number, has_previous=True, has_next=False)
     if (number - 1) * per_page > LEGACY_OFFSET_ROWS:
         number = 1
     offset = (number - 1) * per_page
-    rows = list(members.order_by(*order)[offset : offset + per_page + 1])
-    items, more = rows[:per_page], len(rows) > per_page
-    return _page(items, order, number > 1, more, number, per_page, total, *labels)
+    rows = list(listing.members.order_by(*listing.order)[offset : offset + per_page + 1])
+    return listing.page(rows[:per_page], number, number > 1, len(rows) > per_page)
 
 
 def _walk(
-    members: QuerySet, order: tuple[str, ...], position: tuple | None, limit: int, *, backwards
+    listing: _Listing, position: tuple | None, limit: int, *, backwards: bool
 ) -> tuple[list[Assignment], bool]:
-    """Up to `limit` rows past `position` in `order` (or against it), in `order`; and whether
-    there are more beyond them."""
-    descending = order[0].startswith("-")
-    columns = [column.removeprefix("-") for column in order]
+    """Up to `limit` rows past `position` in the listing's order (or against it, when
+    `backwards`), returned in the listing's order; and whether there are more beyond them."""
+    descending = listing.order[0].startswith("-")
+    columns = [column.removeprefix("-") for column in listing.order]
+    order = listing.order
     if backwards:
         order = tuple(column if descending else f"-{column}" for column in columns)
+    members = listing.members
     if position is not None:
         # A row comparison, (value, id) < (%s, %s): PostgreSQL starts the index scan there.
         lookup = "lt" if descending != backwards else "gt"
@@ -173,26 +212,3 @@ def _walk(
 
 def _row(*expressions) -> Func:
     return Func(*expressions, function="ROW", output_field=Field())
-
-
-def _page(
-    items: list[Assignment],
-    order: tuple[str, ...],
-    has_previous: bool,
-    has_next: bool,
-    number: int,
-    *fields,
-) -> MembersPage:
-    previous_cursor = encode_cursor(_values(items[0], order)) if has_previous and items else None
-    next_cursor = encode_cursor(_values(items[-1], order)) if has_next and items else None
-    return MembersPage(items, number, *fields, next_cursor, previous_cursor)
-
-
-def _values(member: Assignment, order: tuple[str, ...]) -> tuple:
-    values = []
-    for column in order:
-        value = member
-        for part in column.removeprefix("-").split("__"):
-            value = getattr(value, part)
-        values.append(value)
-    return tuple(values)
