@@ -16,7 +16,8 @@ import json
 import math
 from dataclasses import dataclass
 
-from django.db.models import Field, Func, QuerySet, Value
+from django.db.models import Field, Func, Lookup, Q, QuerySet, Value
+from django.db.models.lookups import GreaterThan, LessThan
 
 from segments.models import Assignment, Customer, Segment
 
@@ -201,14 +202,17 @@ def _walk(
         order = tuple(column if descending else f"-{column}" for column in columns)
     members = listing.members
     if position is not None:
-        # A row comparison, (value, id) < (%s, %s): PostgreSQL starts the index scan there.
-        lookup = "lt" if descending != backwards else "gt"
-        here = _row(*(Value(value) for value in position))
-        members = members.alias(sort_key=_row(*columns)).filter(**{f"sort_key__{lookup}": here})
+        members = members.filter(_beyond(columns, descending != backwards, position))
     rows = list(members.order_by(*order)[: limit + 1])
     items = rows[:limit]
     return (items[::-1] if backwards else items), len(rows) > limit
 
 
-def _row(*expressions) -> Func:
-    return Func(*expressions, function="ROW", output_field=Field())
+def _beyond(columns: list[str], before: bool, position: tuple) -> Q | Lookup:
+    """Rows after `position` in the columns' ascending order, or before it."""
+    if len(columns) == 1:
+        return Q(**{f"{columns[0]}__{'lt' if before else 'gt'}": position[0]})
+    # A row comparison, (value, id) < (%s, %s): PostgreSQL starts the index scan there.
+    row = Func(*columns, function="ROW", output_field=Field())
+    here = Func(*(Value(value) for value in position), function="ROW", output_field=Field())
+    return LessThan(row, here) if before else GreaterThan(row, here)

@@ -81,7 +81,7 @@ def run_figures(run: SegmentationRun, segments: list[Segment]) -> dict[str, str]
 
     Drawn once and stored; drawn again when a segment is renamed or recoloured.
     """
-    summary = RunSummary.objects.filter(run=run).first()
+    summary = RunSummary.objects.filter(run=run).defer("chart_data", "reach").first()
     key = _figures_key(segments)
     if summary is None or summary.figures_key != key:
         data = _chart_data(run, summary)
