@@ -1,4 +1,4 @@
-"""Plotly figure builders (DataFrame -> Figure) and the one helper that renders them to HTML.
+"""Plotly figure builders (DataFrame -> Figure) and the helper that renders them to HTML.
 
 No Django here: pages pass frames in and put the returned HTML fragments in templates. plotly.js
 itself is served once from the app's static files, so fragments never embed or fetch it.
@@ -13,6 +13,8 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
+
+from segments.summaries import Histogram
 
 PLOTLY_CONFIG = {"responsive": True, "displaylogo": False}
 # JSON inside HTML: these characters could close the element or start markup.
@@ -84,23 +86,32 @@ def sizes_figure(segments: pd.DataFrame) -> go.Figure:
     return fig
 
 
-def distributions_figure(features: pd.DataFrame) -> go.Figure:
-    """Histograms of the three features: raw on the top row, after log1p below."""
-    columns = list(FEATURE_LABELS)
+def distributions_figure(histograms: dict[str, dict[str, Histogram]]) -> go.Figure:
+    """Histograms of the three features over every customer: raw on the top row, log1p below.
+
+    `histograms` is ChartData.histograms: counts per bin, binned when the run was saved.
+    """
     short = ("Product types", "Return rate", "Spending")
     titles = [*short, *(f"log1p({label.lower()})" for label in short)]
     fig = make_subplots(rows=2, cols=3, subplot_titles=titles)
-    for position, column in enumerate(columns, start=1):
-        values = features[column].astype(float)
-        fig.add_trace(go.Histogram(x=values, nbinsx=40, showlegend=False), row=1, col=position)
-        fig.add_trace(
-            go.Histogram(x=np.log1p(values.clip(lower=0)), nbinsx=40, showlegend=False),
-            row=2,
-            col=position,
-        )
-    fig.update_layout(title="Feature distributions", height=620, **LAYOUT)
+    for position, column in enumerate(FEATURE_LABELS, start=1):
+        for row, scale in enumerate(("raw", "log1p"), start=1):
+            fig.add_trace(histogram_bars(histograms[column][scale]), row=row, col=position)
+    fig.update_layout(title="Feature distributions", height=620, bargap=0, **LAYOUT)
     # Room between the figure's title and the subplot titles of the top row.
     return fig.update_layout(margin={"t": 90})
+
+
+def histogram_bars(histogram: Histogram) -> go.Bar:
+    """Pre-binned counts drawn as a histogram: one bar per bin, as wide as the bin."""
+    edges = np.asarray(histogram.edges, dtype=float)
+    widths = np.diff(edges)
+    return go.Bar(
+        x=edges[:-1] + widths / 2,
+        y=histogram.counts,
+        width=widths,
+        showlegend=False,
+    )
 
 
 def scatter_3d_figure(
@@ -150,12 +161,17 @@ def plain_text(text: str) -> str:
 
 
 def render_figure(fig: go.Figure, div_id: str) -> str:
-    """A placeholder and the figure as JSON data, which static/segments/charts.js draws.
+    return render_figure_json(fig.to_json(), div_id)
+
+
+def render_figure_json(figure_json: str, div_id: str) -> str:
+    """A placeholder and the figure (as Plotly JSON) as data, which static/segments/charts.js
+    draws.
 
     The data sits in a script element of type application/json, which never runs: pages need
     no inline script, so the Content-Security-Policy allows scripts from the app only.
     """
-    payload = f'{{"figure": {fig.to_json()}, "config": {json.dumps(PLOTLY_CONFIG)}}}'
+    payload = f'{{"figure": {figure_json}, "config": {json.dumps(PLOTLY_CONFIG)}}}'
     return (
         f'<div id="{div_id}" class="plotly-chart" data-figure="{div_id}-figure"></div>'
         f'<script type="application/json" id="{div_id}-figure">'

@@ -16,8 +16,8 @@ from segments.clustering import MAX_K
 from segments.exports import ListRequest
 from segments.importers import ImportRefused, readers
 from segments.importers.detect import AUTO, KINDS
+from segments.members import DEFAULT_MEMBER_SORT, MEMBER_SORTS
 from segments.models import AuditEvent, DataImport, Segment, SegmentationRun
-from segments.selectors import DEFAULT_MEMBER_SORT, MEMBER_SORTS
 from segments.services.audit import OBJECT_TYPES
 from segments.services.users import UserSpec, role_of
 
@@ -130,7 +130,10 @@ class MemberQueryForm(forms.Form):
 
     q = forms.CharField(required=False, max_length=64)
     sort = forms.ChoiceField(required=False, choices=SORT_CHOICES)
+    # Shown as the page number; where the page starts is the cursor (segments.members).
     page = forms.IntegerField(required=False, min_value=1)
+    after = forms.CharField(required=False, max_length=400)
+    before = forms.CharField(required=False, max_length=400)
 
     def query(self) -> dict:
         data = self.cleaned_data if self.is_valid() else {}
@@ -138,6 +141,8 @@ class MemberQueryForm(forms.Form):
             "query": data.get("q") or "",
             "sort": data.get("sort") or DEFAULT_MEMBER_SORT,
             "page": data.get("page") or 1,
+            "after": data.get("after") or "",
+            "before": data.get("before") or "",
         }
 
 

@@ -1,19 +1,18 @@
 """Read side: the querysets and frames that pages, charts and exports show.
 
-Nothing here writes. Member lists page over the (segment, feature) indexes with LIMIT/OFFSET and
-never count a whole run: a segment's size is already stored on the segment.
+Nothing here writes. A segment's members are listed by segments.members; what the run and
+dashboard pages draw is stored with the run (segments.services.run_summaries).
 """
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 
 import pandas as pd
 from django.conf import settings
 from django.core.paginator import Page, Paginator
-from django.db.models import Count, OuterRef, Q, QuerySet, Subquery, Value
-from django.db.models.functions import Concat, Mod, Substr
+from django.db.models import Count, Max, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models.functions import Concat, Substr
 from django_celery_beat.models import PeriodicTask
 
 from segments.models import (
@@ -30,22 +29,10 @@ from segments.models import (
 
 SCHEDULED_RUN_TASK = "segments.tasks.scheduled_run_task"
 RUNS_PER_PAGE = 25
-MEMBERS_PER_PAGE = 50
 IMPORTS_PER_PAGE = 25
 EXPORTS_PER_PAGE = 50
 AUDIT_EVENTS_PER_PAGE = 50
-# A search by customer id looks at no more than this many matching customers.
-SEARCH_LIMIT = 1000
-SAMPLE_POINTS = 5000
 FEATURES = ("products_ordered", "average_return_rate", "total_spending")
-# The sort keys a members table accepts, mapped to an indexed order with a stable tie-break.
-MEMBER_SORTS = {
-    "customer": ("customer__external_id",),
-    "products_ordered": ("products_ordered", "id"),
-    "average_return_rate": ("average_return_rate", "id"),
-    "total_spending": ("total_spending", "id"),
-}
-DEFAULT_MEMBER_SORT = "-total_spending"
 
 
 def current_run() -> SegmentationRun | None:
@@ -60,8 +47,8 @@ def run_segments(run: SegmentationRun) -> list[Segment]:
     return list(run.segments.select_related("matched_from").order_by("index"))
 
 
-def segments_with_reach(run: SegmentationRun) -> list[Segment]:
-    """The run's segments, each with how many members email and SMS can reach.
+def count_reach(run: SegmentationRun) -> dict[str, list[int]]:
+    """How many of each segment's members email and SMS can reach, by segment id (as text).
 
     One grouped query over the run's assignments joined to their customers: reachable means
     a contact to write to and consent to use it (as Customer.reachable_by_email/_sms).
@@ -69,11 +56,18 @@ def segments_with_reach(run: SegmentationRun) -> list[Segment]:
     customer = "assignments__customer__"
     by_email = Q(**{f"{customer}accepts_email_marketing": True}) & ~Q(**{f"{customer}email": ""})
     by_sms = Q(**{f"{customer}accepts_sms_marketing": True}) & ~Q(**{f"{customer}phone": ""})
-    segments = run.segments.select_related("matched_from").annotate(
-        reachable_by_email=Count("assignments", filter=by_email),
-        reachable_by_sms=Count("assignments", filter=by_sms),
+    counts = run.segments.values("pk").annotate(
+        email=Count("assignments", filter=by_email), sms=Count("assignments", filter=by_sms)
     )
-    return list(segments.order_by("index"))
+    return {str(row["pk"]): [row["email"], row["sms"]] for row in counts}
+
+
+def latest_contacts_import_id() -> int:
+    """The latest contacts import that changed customers (0: none): reach counts follow it."""
+    imports = DataImport.objects.filter(
+        kind=DataImport.Kind.CONTACTS, status=DataImport.Status.SUCCEEDED
+    )
+    return imports.aggregate(latest=Max("pk"))["latest"] or 0
 
 
 def runs_page(page_number: str | int | None) -> Page:
@@ -131,83 +125,6 @@ def segments_frame(segments: list[Segment]) -> pd.DataFrame:
             "share": [s.share for s in segments],
         }
     )
-
-
-def sample_assignments_frame(run: SegmentationRun, limit: int = SAMPLE_POINTS) -> pd.DataFrame:
-    """At most `limit` of the run's assignments, every n-th by id so the database does the work."""
-    total = run.customers_used or run.assignments.count()
-    step = max(1, math.ceil(total / limit))
-    rows = (
-        Assignment.objects.filter(run=run)
-        .annotate(bucket=Mod("id", step))
-        .filter(bucket=0)
-        .order_by("id")
-        .values("segment__index", *FEATURES, "input_1", "input_2", "input_3")[:limit]
-    )
-    frame = pd.DataFrame.from_records(
-        list(rows),
-        columns=["segment__index", *FEATURES, "input_1", "input_2", "input_3"],
-    )
-    return frame.rename(columns={"segment__index": "segment"})
-
-
-@dataclass
-class MembersPage:
-    """One page of a segment's members; `total` is the segment size unless a search narrows it."""
-
-    items: list[Assignment]
-    number: int
-    per_page: int
-    total: int
-    sort: str
-    query: str
-
-    @property
-    def num_pages(self) -> int:
-        return max(1, math.ceil(self.total / self.per_page))
-
-    @property
-    def has_previous(self) -> bool:
-        return self.number > 1
-
-    @property
-    def has_next(self) -> bool:
-        return self.number < self.num_pages
-
-    @property
-    def start_index(self) -> int:
-        return (self.number - 1) * self.per_page + 1 if self.items else 0
-
-
-def member_order(sort: str) -> tuple[str, ...]:
-    """Order by for a sort key such as "-total_spending"; unknown keys get the default."""
-    descending = sort.startswith("-")
-    key = sort.removeprefix("-")
-    if key not in MEMBER_SORTS:
-        return member_order(DEFAULT_MEMBER_SORT)
-    return tuple(f"-{column}" if descending else column for column in MEMBER_SORTS[key])
-
-
-def segment_members(
-    segment: Segment,
-    *,
-    sort: str = DEFAULT_MEMBER_SORT,
-    query: str = "",
-    page: int = 1,
-    per_page: int = MEMBERS_PER_PAGE,
-) -> MembersPage:
-    members = Assignment.objects.filter(segment=segment).select_related("customer")
-    total = segment.size
-    query = query.strip()
-    if query:
-        # Look the customer up first (unique index on external_id), then their assignment.
-        customer_ids = Customer.objects.filter(external_id__startswith=query).values("id")
-        members = members.filter(customer_id__in=customer_ids[:SEARCH_LIMIT])
-        total = members.count()
-    number = min(max(1, page), max(1, math.ceil(total / per_page)))
-    offset = (number - 1) * per_page
-    items = list(members.order_by(*member_order(sort))[offset : offset + per_page])
-    return MembersPage(items, number, per_page, total, sort, query)
 
 
 def get_customer(customer_id: int) -> Customer | None:

@@ -4,7 +4,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from segments import charts
+from segments import charts, summaries
 
 ELBOW = [
     {"k": 3, "inertia": 40.0, "silhouette": 0.45},
@@ -64,12 +64,21 @@ def test_sizes_figure_uses_segment_colours() -> None:
     assert list(bar.marker.color) == ["#111111", "#222222"]
 
 
-def test_distributions_figure_raw_and_log1p() -> None:
+def test_distributions_figure_draws_stored_bins_raw_and_log1p() -> None:
     frame = points(50)
-    fig = charts.distributions_figure(frame)
+    columns = {name: frame[name].to_numpy() for name in frame.columns}
+    data = summaries.chart_data(frame["segment"].to_numpy(), columns, columns)
+    fig = charts.distributions_figure(data.histograms)
     assert len(fig.data) == 6
-    np.testing.assert_allclose(fig.data[5].x, np.log1p(frame["total_spending"]))
-    np.testing.assert_allclose(fig.data[4].x, frame["total_spending"])
+    spending = data.histograms["total_spending"]
+    assert list(fig.data[4].y) == spending["raw"].counts
+    assert list(fig.data[5].y) == spending["log1p"].counts
+    np.testing.assert_allclose(np.asarray(fig.data[4].width), np.diff(spending["raw"].edges))
+
+
+def test_histogram_bars_centred_on_their_bins() -> None:
+    bars = charts.histogram_bars(summaries.Histogram(edges=[0.0, 2.0, 6.0], counts=[4, 1]))
+    assert (list(bars.x), list(bars.y), list(bars.width)) == ([1.0, 4.0], [4, 1], [2.0, 4.0])
 
 
 def test_scatter_3d_figure_samples_to_limit_and_colours_by_segment() -> None:

@@ -6,30 +6,12 @@ import pytest
 from django.utils import timezone
 
 from segments import selectors
-from segments.models import DataImport, SegmentationRun
+from segments.models import Customer, DataImport, SegmentationRun
 from segments.services.schedules import ScheduleSpec, save_schedule
 from tests import factories
 
 pytestmark = pytest.mark.django_db
 NOW = timezone.now()
-
-
-@pytest.fixture
-def segment():
-    segment = factories.SegmentFactory(size=12)
-    for number in range(12):
-        factories.AssignmentFactory(
-            segment=segment,
-            customer=factories.CustomerFactory(external_id=f"K{number:02d}"),
-            products_ordered=number % 3,
-            average_return_rate=number / 100,
-            total_spending=float(number * 10),
-        )
-    return segment
-
-
-def ids(page: selectors.MembersPage) -> list[str]:
-    return [member.customer.external_id for member in page.items]
 
 
 def test_current_run_is_latest_succeeded() -> None:
@@ -82,87 +64,22 @@ def test_segments_frame_one_row_per_segment() -> None:
     assert list(frame["size"]) == [3, 1]
 
 
-def test_sample_assignments_frame_limits_rows_and_names_columns() -> None:
-    run = factories.segmented_run(sizes=(30, 20))
-    frame = selectors.sample_assignments_frame(run, limit=10)
-    assert 1 <= len(frame) <= 10
-    assert set(frame["segment"]) <= {0, 1}
-    assert list(frame.columns) == [
-        "segment",
-        "products_ordered",
-        "average_return_rate",
-        "total_spending",
-        "input_1",
-        "input_2",
-        "input_3",
-    ]
+def test_count_reach_counts_contact_and_consent_per_segment() -> None:
+    run = factories.segmented_run(sizes=(3, 1))
+    first, second = selectors.run_segments(run)
+    people = Customer.objects.filter(assignments__segment=first).order_by("pk")
+    people.filter(pk=people[0].pk).update(email="a@example.com", accepts_email_marketing=True)
+    people.filter(pk=people[1].pk).update(phone="+442079460958", accepts_sms_marketing=True)
+    people.filter(pk=people[2].pk).update(email="", accepts_email_marketing=True)
+    assert selectors.count_reach(run) == {str(first.pk): [1, 1], str(second.pk): [0, 0]}
 
 
-def test_sample_assignments_frame_small_run_takes_all() -> None:
-    run = factories.segmented_run(sizes=(3, 2))
-    assert len(selectors.sample_assignments_frame(run)) == 5
-
-
-@pytest.mark.parametrize(
-    ("sort", "expected"),
-    [
-        ("-total_spending", ("-total_spending", "-id")),
-        ("products_ordered", ("products_ordered", "id")),
-        ("customer", ("customer__external_id",)),
-        ("-nonsense", ("-total_spending", "-id")),
-    ],
-)
-def test_member_order_maps_sort_keys(sort: str, expected: tuple[str, ...]) -> None:
-    assert selectors.member_order(sort) == expected
-
-
-def test_segment_members_sorted_and_paginated(segment) -> None:
-    first = selectors.segment_members(segment, sort="-total_spending", per_page=5)
-    assert ids(first) == ["K11", "K10", "K09", "K08", "K07"]
-    assert (first.total, first.num_pages, first.has_next, first.has_previous) == (
-        12,
-        3,
-        True,
-        False,
-    )
-    last = selectors.segment_members(segment, sort="-total_spending", page=3, per_page=5)
-    assert ids(last) == ["K01", "K00"]
-    assert (last.has_next, last.start_index) == (False, 11)
-
-
-@pytest.mark.parametrize(
-    ("sort", "first"),
-    [
-        ("customer", "K00"),
-        ("-customer", "K11"),
-        ("average_return_rate", "K00"),
-        ("-products_ordered", "K11"),
-    ],
-)
-def test_segment_members_sort_by_each_column(segment, sort: str, first: str) -> None:
-    assert ids(selectors.segment_members(segment, sort=sort))[0] == first
-
-
-def test_segment_members_page_past_end_shows_last_page(segment) -> None:
-    page = selectors.segment_members(segment, page=99, per_page=5)
-    assert page.number == 3
-
-
-def test_segment_members_search_by_customer_id_prefix(segment) -> None:
-    page = selectors.segment_members(segment, query="K1")
-    assert sorted(ids(page)) == ["K10", "K11"]
-    assert page.total == 2
-
-
-def test_segment_members_search_ignores_other_segments(segment) -> None:
-    factories.AssignmentFactory(customer=factories.CustomerFactory(external_id="K1x"))
-    assert sorted(ids(selectors.segment_members(segment, query="K1"))) == ["K10", "K11"]
-
-
-def test_segment_members_without_search_runs_one_query(segment, django_assert_num_queries) -> None:
-    """The total comes from the segment's stored size: no COUNT over its assignments."""
-    with django_assert_num_queries(1):
-        selectors.segment_members(segment, per_page=5)
+def test_latest_contacts_import_id_only_succeeded_contact_imports() -> None:
+    assert selectors.latest_contacts_import_id() == 0
+    done = factories.DataImportFactory(kind="contacts", status="succeeded")
+    factories.DataImportFactory(kind="contacts", status="failed")
+    factories.DataImportFactory(kind="orders", status="succeeded")
+    assert selectors.latest_contacts_import_id() == done.pk
 
 
 def test_customer_assignments_newest_run_first() -> None:

@@ -6,12 +6,19 @@ from unittest import mock
 import pandas as pd
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
 
 from segments.importers.detect import CONTACTS, ORDERS
-from segments.models import ConsentChange, Customer, DataImport, Order
-from segments.services import imports
+from segments.models import ConsentChange, Customer, DataImport, Order, RunSummary
+from segments.services import imports, run_summaries
 from tests.contact_samples import SHOPIFY_PEOPLE, generic_frame, shopify_frame, shopify_old_frame
-from tests.factories import CustomerFactory, OrderFactory
+from tests.factories import (
+    AssignmentFactory,
+    CustomerFactory,
+    OrderFactory,
+    SegmentationRunFactory,
+    SegmentFactory,
+)
 from tests.import_samples import a_few_orders, write_csv
 
 pytestmark = pytest.mark.django_db
@@ -271,3 +278,13 @@ def test_import_summary_contacts_names_contact_counts():
         "recorded, 3 customers not seen before, 5 without orders yet from customers.csv "
         "[shopify-customers] in 1.2 s"
     )
+
+
+def test_import_file_contacts_recount_the_current_runs_reach(tmp_path):
+    segment = SegmentFactory(run=SegmentationRunFactory(finished_at=timezone.now()))
+    for external_id in (ANA, BO, CY):
+        AssignmentFactory(segment=segment, customer=CustomerFactory(external_id=external_id))
+    assert run_summaries.segments_with_reach(segment.run)[0].reachable_by_email == 0
+    data_import = import_frame(tmp_path, shopify_frame())
+    summary = RunSummary.objects.get(run=segment.run)
+    assert (summary.reach, summary.reach_version) == ({str(segment.pk): [2, 1]}, data_import.pk)

@@ -114,3 +114,13 @@ def test_dashboard_reach_one_query_whatever_the_number_of_segments(marketing: Cl
             marketing.get(URL)
         counts.append(len(captured))
     assert counts[0] == counts[1]
+
+
+def test_dashboard_reach_counted_once_then_read_from_the_run(marketing: Client) -> None:
+    factories.segmented_run(sizes=(3, 2), finished_at=timezone.now())
+    Customer.objects.update(email="a@example.com", accepts_email_marketing=True)
+    marketing.get(URL)
+    with CaptureQueriesContext(connection) as captured:
+        content = marketing.get(URL).content.decode()
+    assert "Reachable: <strong>3</strong> by email" in content
+    assert not [q for q in captured if "segments_assignment" in q["sql"]]

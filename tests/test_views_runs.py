@@ -3,7 +3,9 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -305,3 +307,15 @@ def test_run_start_get_goes_back_to_the_runs_page() -> None:
     client.force_login(factories.admin_user())
     response = client.get("/runs/start/")
     assert (response.status_code, response["Location"]) == (302, "/runs/")
+
+
+def test_run_detail_charts_read_from_the_summary_not_the_assignments(marketing: Client) -> None:
+    run = factories.segmented_run(
+        sizes=(3, 2), elbow=[{"k": k, "inertia": 10.0 / k, "silhouette": 0.5} for k in (1, 2)]
+    )
+    url = reverse("segments:run-detail", args=[run.pk])
+    marketing.get(url)
+    with CaptureQueriesContext(connection) as captured:
+        again = marketing.get(url).content.decode()
+    assert 'id="scatter-chart"' in again and 'id="distributions-chart"' in again
+    assert not [q for q in captured if "segments_assignment" in q["sql"]]

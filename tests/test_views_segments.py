@@ -186,3 +186,35 @@ def test_segment_detail_members_contacts_add_no_query_per_row(marketing, segment
             assert len(member_ids(detail(marketing, segment, page=page))) == rows
         queries.append(len(captured))
     assert queries[0] == queries[1]
+
+
+def link(content: str, rel: str) -> str | None:
+    """The href of the members' previous or next link, unescaped."""
+    marker = f'" rel="{rel}"'
+    if marker not in content:
+        return None
+    return content.split(marker, 1)[0].rsplit('href="', 1)[1].replace("&amp;", "&")
+
+
+@pytest.mark.parametrize("sort", ["-total_spending", "products_ordered", "-customer"])
+def test_segment_detail_member_links_show_every_member_once(marketing, segment, sort) -> None:
+    url = reverse("segments:segment-detail", args=[segment.pk])
+    content = detail(marketing, segment, sort=sort)
+    seen = member_ids(content)
+    while href := link(content, "next"):
+        content = marketing.get(url + href.split("#", 1)[0]).content.decode()
+        seen += member_ids(content)
+    assert "Page 2 of 2" in content
+    assert sorted(seen) == [f"C{n:03d}" for n in range(60)]
+    back = marketing.get(url + link(content, "prev").split("#", 1)[0]).content.decode()
+    assert member_ids(back) == seen[:50]
+
+
+def test_segment_detail_members_never_count_the_assignments(marketing, segment) -> None:
+    first = detail(marketing, segment)
+    url = reverse("segments:segment-detail", args=[segment.pk])
+    with CaptureQueriesContext(connection) as captured:
+        marketing.get(url + link(first, "next").split("#", 1)[0])
+    member_queries = [q["sql"] for q in captured if "segments_assignment" in q["sql"]]
+    assert len(member_queries) == 1
+    assert "COUNT(" not in member_queries[0].upper()

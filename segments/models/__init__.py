@@ -8,6 +8,7 @@ from segments.models.imports import DataImport
 from segments.models.runs import (
     Assignment,
     RunQuerySet,
+    RunSummary,
     Segment,
     SegmentationRun,
     StrategyNoteRevision,
@@ -28,6 +29,7 @@ __all__ = [
     "Order",
     "OrderLine",
     "RunQuerySet",
+    "RunSummary",
     "Segment",
     "SegmentationRun",
     "StrategyNoteRevision",

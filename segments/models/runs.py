@@ -218,12 +218,42 @@ class Assignment(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["run", "customer"], name="one_assignment_per_run")
         ]
+        # A segment's members sorted by a feature, a page at a time (segments.members): the id
+        # breaks ties, so a page continues exactly where the previous one stopped.
         indexes = [
-            models.Index(fields=["segment", "total_spending"]),
-            models.Index(fields=["segment", "products_ordered"]),
-            models.Index(fields=["segment", "average_return_rate"]),
+            models.Index(fields=["segment", "total_spending", "id"], name="assignment_spending"),
+            models.Index(fields=["segment", "products_ordered", "id"], name="assignment_products"),
+            models.Index(
+                fields=["segment", "average_return_rate", "id"], name="assignment_return_rate"
+            ),
             models.Index(fields=["customer", "run"]),
         ]
 
     def __str__(self) -> str:
         return f"{self.customer_id} in {self.segment_id}"
+
+
+class RunSummary(models.Model):
+    """What a run's pages show, stored with the run so that no page view reads its assignments.
+
+    Filled in when the run is saved; a run saved before summaries existed gets its own on its
+    first view (segments.services.run_summaries).
+    """
+
+    run = models.OneToOneField(
+        SegmentationRun, on_delete=models.CASCADE, primary_key=True, related_name="summary"
+    )
+    # segments.summaries.ChartData: feature histograms and the 3D sample. Null: not yet made.
+    chart_data = models.JSONField(null=True, blank=True)
+    # {"<segment id>": [reachable by email, reachable by SMS]}. Null: not yet counted.
+    reach = models.JSONField(null=True, blank=True)
+    # The latest contacts import the reach counts saw (0: none); after a newer one they are
+    # counted again, as consent and contact details may have changed.
+    reach_version = models.PositiveIntegerField(default=0)
+    # {"<element id>": "<Plotly figure JSON>"} as last drawn, and what they were drawn from
+    # (segment names and colours can change after the run).
+    figures = models.JSONField(default=dict, blank=True)
+    figures_key = models.CharField(max_length=64, blank=True)
+
+    def __str__(self) -> str:
+        return f"Summary of run {self.run_id}"

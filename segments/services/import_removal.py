@@ -32,7 +32,7 @@ from segments.models import (
     OrderLine,
     SegmentationRun,
 )
-from segments.services import audit, customer_totals
+from segments.services import audit, customer_totals, run_summaries
 
 LINES = OrderLine._meta.db_table
 ORDERS = Order._meta.db_table
@@ -151,6 +151,7 @@ def remove_imports(imports: Sequence[DataImport], actor=None) -> RemovalCounts:
         for data_import in locked:
             _record(data_import, counts, actor)
         DataImport.objects.filter(pk__in=ids).delete()
+        run_summaries.refresh_reach()  # contact details and customers may have gone
     for data_import in locked:
         if data_import.file:
             data_import.file.delete(save=False)

@@ -27,7 +27,7 @@ from segments.importers.contacts import ContactsResult, parse_contacts
 from segments.importers.entities import customers_from_orders, orders_from_lines
 from segments.importers.keys import LineKeyer
 from segments.models import DataImport
-from segments.services import audit, import_fit, recovery
+from segments.services import audit, import_fit, recovery, run_summaries
 from segments.services.contact_store import ContactCounts, save_contacts
 from segments.services.heartbeat import heartbeat
 from segments.services.import_store import PreparedImport, SaveCounts, save_import
@@ -237,6 +237,7 @@ def _import_contacts(data_import: DataImport, raw) -> None:
     with transaction.atomic():
         counts = save_contacts(result.contacts, result.provided, data_import.pk)
         _record_contacts(data_import, counts)
+        run_summaries.refresh_reach()
 
 
 def prepare_import(result: ParseResult, keyer: LineKeyer | None = None) -> PreparedImport:

@@ -25,7 +25,7 @@ from django.utils import timezone
 from segments import aggregation, clustering, naming, playbook
 from segments.features import model_inputs
 from segments.models import Segment, SegmentationRun
-from segments.services import recovery, run_deletion, run_store
+from segments.services import recovery, run_deletion, run_store, run_summaries
 from segments.services.heartbeat import heartbeat
 
 logger = logging.getLogger(__name__)
@@ -251,6 +251,7 @@ def _save(
         segment_ids = np.array([segment.pk for segment in segments], dtype=np.int64)
         rows.columns["segment_id"] = segment_ids[labels]
         run_store.write_assignments(rows)
+        run_summaries.save_summary(run, segments, labels, rows)
         _owned(run.pk, attempt).update(
             status=Status.SUCCEEDED,
             stage="done",

@@ -8,9 +8,10 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from segments import charts, roles, selectors
+from segments import roles, selectors
 from segments.forms import RunRequestForm
-from segments.models import Segment, SegmentationRun
+from segments.models import SegmentationRun
+from segments.services import run_summaries
 from segments.services import runs as run_service
 from segments.views.access import found, role_required
 from segments.views.exports import export_form
@@ -22,7 +23,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     run = selectors.current_run()
     context = {
         "run": run,
-        "segments": selectors.segments_with_reach(run) if run else [],
+        "segments": run_summaries.segments_with_reach(run) if run else [],
         "active_run": selectors.active_run(),
     }
     return render(request, "segments/dashboard.html", context)
@@ -68,24 +69,6 @@ def run_start(request: HttpRequest) -> HttpResponse:
     return redirect("segments:run-detail", run_id=run.pk)
 
 
-def run_chart_fragments(run: SegmentationRun, segments: list[Segment]) -> dict[str, str]:
-    """The run page's figures as HTML fragments, keyed by their element id with underscores."""
-    elbow = charts.elbow_frame(run.elbow)
-    sizes = selectors.segments_frame(segments)
-    sample = selectors.sample_assignments_frame(run)
-    axes = (
-        charts.RFM_AXES if run.feature_set == SegmentationRun.FeatureSet.RFM else charts.STUDY_AXES
-    )
-    figures = {
-        "elbow-chart": charts.elbow_figure(elbow, run.suggested_k, run.chosen_k),
-        "silhouette-chart": charts.silhouette_figure(elbow),
-        "sizes-chart": charts.sizes_figure(sizes),
-        "distributions-chart": charts.distributions_figure(sample),
-        "scatter-chart": charts.scatter_3d_figure(sample, sizes, axes),
-    }
-    return {key.replace("-", "_"): charts.render_figure(fig, key) for key, fig in figures.items()}
-
-
 @role_required(roles.VIEW_RESULTS)
 @require_GET
 def run_detail(request: HttpRequest, run_id: int) -> HttpResponse:
@@ -96,7 +79,7 @@ def run_detail(request: HttpRequest, run_id: int) -> HttpResponse:
         "run": run,
         "segments": segments,
         "changes": selectors.run_changes(run, segments),
-        "charts": run_chart_fragments(run, segments) if succeeded and segments else {},
+        "charts": run_summaries.run_figures(run, segments) if succeeded and segments else {},
         "stage_seconds": sorted((run.stage_seconds or {}).items(), key=lambda item: -item[1]),
         "export_form": export_form(request, run) if succeeded else None,
     }

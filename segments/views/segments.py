@@ -8,7 +8,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
-from segments import roles, selectors
+from segments import members, roles, selectors
 from segments.forms import (
     MemberQueryForm,
     StrategyNotesForm,
@@ -25,7 +25,7 @@ def render_segment(
     context = {
         "segment": segment,
         "run": segment.run,
-        "members": selectors.segment_members(segment, **MemberQueryForm(request.GET).query()),
+        "members": members.segment_members(segment, **MemberQueryForm(request.GET).query()),
         "notes_form": notes_form
         or StrategyNotesForm(
             initial={"text": segment.strategy_notes, "custom_name": segment.custom_name}
