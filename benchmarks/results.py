@@ -20,6 +20,7 @@ class Results:
     import_: Measured | None = None
     run: Measured | None = None
     run_stages: dict[str, float] = field(default_factory=dict)
+    vacuum_seconds: dict[str, float] = field(default_factory=dict)
     pages: list[tuple[str, Load]] = field(default_factory=list)
     http_export: Download | None = None
     cli_export: Measured | None = None
@@ -47,6 +48,8 @@ class Results:
             lines.append("notebook: " + stages(self.notebook.figures.get("seconds", {})))
         if self.run_stages:
             lines.append("run (stage_seconds): " + stages(self.run_stages))
+        if self.vacuum_seconds:
+            lines.append("VACUUM (ANALYZE), untimed: " + stages(self.vacuum_seconds))
         return lines
 
 
@@ -118,7 +121,7 @@ def http_export_row(download: Download) -> Row:
     return Row(
         step="export of all members from the run page (HTTP)",
         segweb=shown,
-        memory=f"web worker +{size(max(download.growth_bytes, 0))}",
+        memory=f"web worker +{size(download.growth_bytes)} (to {size(download.worker_peak_bytes)})",
     )
 
 

@@ -37,7 +37,7 @@ from pathlib import Path
 from benchmarks import conditions, pages, report, web
 from benchmarks.conditions import ROOT
 from benchmarks.processes import Measured, measure
-from benchmarks.results import Results, table_rows
+from benchmarks.results import Results, page_row, table_rows
 
 WORK = ROOT / "var" / "bench"
 LOGS = WORK / "logs"
@@ -103,6 +103,7 @@ def main(argv: list[str]) -> int:
     if measure_product(config, path, results):
         measure_web(config, results)
         measure_cli_export(config, results)
+    facts.append(f"load average at the end: {conditions.load_average()}")
     facts.append(f"the harness took {(time.perf_counter() - started) / 60:.0f} min in all")
     write_report(config, facts, results)
     return 0 if results.complete else 1
@@ -159,10 +160,17 @@ def measure_product(config: Config, path: Path, results: Results) -> bool:
     results.import_ = step("import_orders", [*manage, "import_orders", str(path)], env)
     if not results.import_.ok:
         return False
+    vacuum(config, results, "after the import")
     results.run = step(
         "segment", [*manage, "segment", "--sync", "--k", str(K), "--kmax", str(KMAX)], env
     )
+    vacuum(config, results, "after the run")
     return results.run.ok
+
+
+def vacuum(config: Config, results: Results, when: str) -> None:
+    print(f"== VACUUM (ANALYZE) {when} (untimed) ...", flush=True)
+    results.vacuum_seconds[when] = conditions.vacuum_analyze(config.postgres_url)
 
 
 def measure_web(config: Config, results: Results) -> None:
@@ -182,9 +190,9 @@ def measure_web(config: Config, results: Results) -> None:
         for kind in targets.pages:
             print(f"== {config.requests} requests: {kind.name} ...", flush=True)
             web.load(client, kind.paths, config.concurrency, config.concurrency)  # warm-up
-            results.pages.append(
-                (kind.name, web.load(client, kind.paths, config.requests, config.concurrency))
-            )
+            load = web.load(client, kind.paths, config.requests, config.concurrency)
+            results.pages.append((kind.name, load))
+            print(f"   {page_row(kind.name, load).segweb}", flush=True)
         print("== export from the run page ...", flush=True)
         form = {"csrfmiddlewaretoken": web.token(client.request(targets.run_path))}
         results.http_export = web.download(client, targets.export_path, form, process.pid)

@@ -115,6 +115,7 @@ class Download:
     seconds: float
     complete: bool
     growth_bytes: int  # the largest RSS growth of one web worker while it lasted
+    worker_peak_bytes: int  # that worker's peak RSS
 
 
 def download(client: Client, path: str, form: dict[str, str], server_pid: int) -> Download:
@@ -133,7 +134,7 @@ def download(client: Client, path: str, form: dict[str, str], server_pid: int) -
     finally:
         connection.close()
     seconds = time.perf_counter() - started
-    return Download(max(newlines - 1, 0), seconds, complete, watch.stop())
+    return Download(max(newlines - 1, 0), seconds, complete, *watch.stop())
 
 
 class MemoryWatch(threading.Thread):
@@ -152,10 +153,14 @@ class MemoryWatch(threading.Thread):
                 if pid in self.peaks:
                     self.peaks[pid] = max(self.peaks[pid], rss)
 
-    def stop(self) -> int:
+    def stop(self) -> tuple[int, int]:
+        """(growth, peak) in bytes of the worker that grew most (0, 0 without workers)."""
         self.stopping.set()
         self.join()
-        return max((self.peaks[pid] - self.baseline[pid] for pid in self.baseline), default=0)
+        grown = max(self.baseline, key=lambda pid: self.peaks[pid] - self.baseline[pid], default=0)
+        if not grown:
+            return 0, 0
+        return self.peaks[grown] - self.baseline[grown], self.peaks[grown]
 
 
 def start_server(

@@ -105,14 +105,16 @@ def test_table_rows_failed_step_shows_exit_and_no_ratio():
 def test_table_rows_pages_exports_and_failures():
     results = Results(
         pages=[("run page", Load([0.1, 0.2, 2.7], failures=2))],
-        http_export=Download(rows=660_000, seconds=30.0, complete=False, growth_bytes=310_000_000),
+        http_export=Download(
+            660_000, 30.0, False, growth_bytes=310_000_000, worker_peak_bytes=420_000_000
+        ),
         cli_export=measured(15.0, 400_000_000),
         cli_export_rows=1_000_000,
     )
     page, http, cli = table_rows(results)[2:]
     assert page.segweb == "p95 2.7 s (200 ms), 2 failed"
     assert http.segweb == "22,000 rows/s (660,000 rows in 30.0 s), cut off before the end"
-    assert http.memory == "web worker +310 MB"
+    assert http.memory == "web worker +310 MB (to 420 MB)"
     assert cli.segweb == "66,667 rows/s (1,000,000 rows in 15.0 s)"
 
 
