@@ -122,3 +122,15 @@ def test_may_skip_triggers_superuser_may():
         cursor.execute("SELECT rolsuper FROM pg_roles WHERE rolname = current_user")
         superuser = cursor.fetchone()[0]
         assert import_store.may_skip_triggers(cursor) == superuser
+
+
+def test_import_file_order_from_an_earlier_chunk_lines_copied_not_merged(
+    tmp_path, tiny_chunks, monkeypatch
+):
+    def merged(*args):
+        raise AssertionError("lines of an order this import created went the slow way")
+
+    monkeypatch.setattr(import_store, "_insert_known_lines", merged)
+    rows = [*a_few_orders(), shopify_row(day="01/03/2019", product_title="Later")]
+    data_import = imports.import_file(write_csv(tmp_path / "orders.csv", rows))
+    assert (data_import.status, data_import.lines_imported) == (Status.SUCCEEDED, len(rows))

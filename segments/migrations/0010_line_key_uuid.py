@@ -4,7 +4,8 @@ The old keys (32 hex digits of a BLAKE2b digest) cast to uuid as they are, then 
 line's key is recomputed with importers/keys.py, reading the lines in id order in batches: the
 repeats of a content are numbered over all stored lines, which is what an import of any file
 holding them computes (each import adds only the repeats beyond those already stored).
-The line's own customer index goes: the (customer, order) index serves the same reads.
+The customer indexes of lines and orders go: their (customer, order) and (customer, day) indexes
+serve the same reads; so does the order id's pattern index, which no query uses.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from segments.importers.base import AMOUNT_COLUMNS, CANONICAL_COLUMNS, QUANTITY_
 from segments.importers.keys import LineKeyer
 
 BATCH_LINES = 250_000
+ORDER_ID_PATTERN_INDEX = "segments_order_external_id_6b5295d3_like"
 TEXTS = [c for c in CANONICAL_COLUMNS if c not in ("day", *QUANTITY_COLUMNS, *AMOUNT_COLUMNS)]
 SELECT_LINES = f"""SELECT l.id, c.external_id AS customer_id, o.external_id AS order_id,
     {", ".join(f"l.{column}" for column in CANONICAL_COLUMNS[2:])}
@@ -100,4 +102,20 @@ class Migration(migrations.Migration):
             field=models.UUIDField(unique=True),
         ),
         migrations.RunPython(recompute_line_keys),
+        migrations.AlterField(
+            model_name="order",
+            name="customer",
+            field=models.ForeignKey(
+                db_index=False,
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="orders",
+                to="segments.customer",
+            ),
+        ),
+        # Nothing searches order ids by prefix (customer ids keep theirs: the customer search).
+        migrations.RunSQL(
+            f"DROP INDEX IF EXISTS {ORDER_ID_PATTERN_INDEX}",
+            f"CREATE INDEX {ORDER_ID_PATTERN_INDEX} ON segments_order "
+            "(external_id varchar_pattern_ops)",
+        ),
     ]

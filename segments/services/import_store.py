@@ -50,12 +50,16 @@ LINE_CONTENT = (
     + ", ".join(f"{column} numeric(14, 2)" for column in AMOUNT_COLUMNS)
 )
 TEMP_TABLES = {
+    # created: by this chunk; ours: by this import (this chunk or an earlier one).
     "import_customers": (
         "customer_id text, first_order_day date, last_order_day date, "
-        "created boolean NOT NULL DEFAULT false"
+        "created boolean NOT NULL DEFAULT false, ours boolean NOT NULL DEFAULT false"
     ),
     "import_orders": "order_id text, customer_id text, day date, first_row bigint",
     "import_lines": f"line_key uuid, customer_id text, order_id text, {LINE_CONTENT}",
+    # What this import created, gathered over the chunks.
+    "import_our_customers": "customer_id text",
+    "import_our_orders": "order_id text, id bigint, customer_id bigint",
     TOUCHED_TABLE: "customer_id bigint",
 }
 # Truncated for each chunk; the touched customers gather over the chunks.
@@ -117,11 +121,11 @@ def _save_chunk(cursor, prepared: PreparedImport, import_id: int, skip_checks: b
     _stage(cursor, "import_orders", prepared.orders)
     _refuse_order_clashes(cursor)
     customers_created = _add_customers(cursor)
-    new_orders = _add_orders(cursor, skip_checks)
-    lines_imported = _add_lines(cursor, prepared.lines, new_orders, import_id, skip_checks)
+    orders_created, our_orders = _add_orders(cursor, skip_checks)
+    lines_imported = _add_lines(cursor, prepared.lines, our_orders, import_id, skip_checks)
     return SaveCounts(
         customers_created=customers_created,
-        orders_created=len(new_orders),
+        orders_created=orders_created,
         lines_imported=lines_imported,
         lines_already_present=len(prepared.lines) - lines_imported,
     )
@@ -205,8 +209,8 @@ def _refuse_order_clashes(cursor) -> None:
 
 
 def _add_customers(cursor) -> int:
-    """Insert new customers (marked created in import_customers); widen the order days of
-    known ones. Returns how many were new."""
+    """Insert new customers (marked created, and ours); widen the order days of those known
+    before this chunk. Returns how many were new."""
     cursor.execute(
         f"""WITH added AS (
             INSERT INTO {CUSTOMER_TABLE}
@@ -214,12 +218,18 @@ def _add_customers(cursor) -> int:
             SELECT customer_id, first_order_day, last_order_day, %s FROM import_customers
             ON CONFLICT (external_id) DO NOTHING
             RETURNING external_id
+        ), kept AS (
+            INSERT INTO import_our_customers SELECT external_id FROM added
         )
         UPDATE import_customers t SET created = true FROM added
         WHERE t.customer_id = added.external_id""",
         [timezone.now()],
     )
     created = cursor.rowcount
+    cursor.execute(
+        """UPDATE import_customers t SET ours = true FROM import_our_customers o
+        WHERE o.customer_id = t.customer_id"""
+    )
     cursor.execute(
         f"""UPDATE {CUSTOMER_TABLE} AS c
         SET first_order_day = LEAST(c.first_order_day, t.first_order_day),
@@ -233,56 +243,67 @@ def _add_customers(cursor) -> int:
     return created
 
 
-def _add_orders(cursor, skip_checks: bool) -> pd.DataFrame:
-    """Insert new orders; move known ones to an earlier day. Returns the new ones: their
-    external id, id and customer's id.
+def _add_orders(cursor, skip_checks: bool) -> tuple[int, pd.DataFrame]:
+    """Insert new orders; move known ones to an earlier day. Returns how many were new, and
+    the chunk's orders this import created (now or in an earlier chunk): their external id,
+    id and customer's id.
 
     Orders of customers this transaction created cannot fail their foreign key (no one else
     sees those customers): they are inserted without the per-row check where the session may.
     """
     with _checks_off(cursor, skip_checks):
-        of_new_customers = _insert_orders(cursor, created=True)
-    new_orders = pd.concat([of_new_customers, _insert_orders(cursor, created=False)])
+        created = _insert_orders(cursor, of_our_customers=True)
+    created += _insert_orders(cursor, of_our_customers=False)
     cursor.execute(
         f"""UPDATE {ORDER_TABLE} AS o SET day = t.day
         FROM import_orders t JOIN import_customers s ON s.customer_id = t.customer_id
         WHERE NOT s.created AND o.external_id = t.order_id AND t.day < o.day"""
     )
-    return new_orders
-
-
-def _insert_orders(cursor, created: bool) -> pd.DataFrame:
-    return copy_rows_out(
+    ours = copy_rows_out(
         cursor,
-        f"""INSERT INTO {ORDER_TABLE} (external_id, customer_id, day)
-        SELECT t.order_id, c.id, t.day
-        FROM import_orders t
-        JOIN import_customers s ON s.customer_id = t.customer_id AND s.created = {created}
-        JOIN {CUSTOMER_TABLE} c ON c.external_id = t.customer_id
-        ON CONFLICT (external_id) DO NOTHING
-        RETURNING external_id, id, customer_id""",
-        ("external_id", "id", "customer_id"),
+        """SELECT o.order_id, o.id, o.customer_id
+        FROM import_our_orders o JOIN import_orders t ON t.order_id = o.order_id""",
+        ("order_id", "id", "customer_id"),
     )
+    return created, ours
+
+
+def _insert_orders(cursor, of_our_customers: bool) -> int:
+    cursor.execute(
+        f"""WITH added AS (
+            INSERT INTO {ORDER_TABLE} (external_id, customer_id, day)
+            SELECT t.order_id, c.id, t.day
+            FROM import_orders t
+            JOIN import_customers s ON s.customer_id = t.customer_id AND s.ours = %s
+            JOIN {CUSTOMER_TABLE} c ON c.external_id = t.customer_id
+            ON CONFLICT (external_id) DO NOTHING
+            RETURNING external_id, id, customer_id
+        )
+        INSERT INTO import_our_orders SELECT * FROM added""",
+        [of_our_customers],
+    )
+    return cursor.rowcount
 
 
 def _add_lines(
-    cursor, lines: pd.DataFrame, new_orders: pd.DataFrame, import_id: int, skip_checks: bool
+    cursor, lines: pd.DataFrame, our_orders: pd.DataFrame, import_id: int, skip_checks: bool
 ) -> int:
-    """Copy the lines of new orders straight in; insert the others' lines with new keys.
-    Returns how many lines were added; their customers join the touched ones."""
-    at = pd.Index(new_orders["external_id"]).get_indexer(lines["order_id"])
+    """Copy the lines of orders this import created straight in: no stored line can have their
+    keys (a key's content names its order). Insert the others' lines with new keys. Returns
+    how many lines were added; their customers join the touched ones."""
+    at = pd.Index(our_orders["order_id"]).get_indexer(lines["order_id"])
     fresh = at >= 0
     fresh_lines = lines.loc[fresh, list(CONTENT_COLUMNS)].assign(
         data_import_id=import_id,
-        order_id=new_orders["id"].to_numpy()[at[fresh]],
-        customer_id=new_orders["customer_id"].to_numpy()[at[fresh]],
+        order_id=our_orders["id"].to_numpy()[at[fresh]],
+        customer_id=our_orders["customer_id"].to_numpy()[at[fresh]],
     )
     # Their foreign keys cannot fail: the orders are this transaction's own (no one else
     # sees them), their customers are checked by the orders' foreign key or were created
     # here too, and the import is locked (save_import).
     with _checks_off(cursor, skip_checks):
         copy_frame(cursor, LINE_TABLE, fresh_lines)
-    touched = pd.DataFrame({"customer_id": np.unique(new_orders["customer_id"].to_numpy())})
+    touched = pd.DataFrame({"customer_id": np.unique(our_orders["customer_id"].to_numpy())})
     copy_frame(cursor, TOUCHED_TABLE, touched)
     known = lines.loc[~fresh, list(LINE_COLUMNS)]
     return int(fresh.sum()) + (_insert_known_lines(cursor, known, import_id) if len(known) else 0)
