@@ -1,11 +1,12 @@
 """Customer features computed by the database, with the same numbers as segments.features.
 
-One aggregation query (per order, then per customer) runs where the order lines are, so a run
-never pulls every line into Python.
+One aggregation query (FEATURES_SQL: per order, then per customer) runs where the order lines
+are; its result is stored per customer (CustomerTotals, kept current by every import through
+segments.services.customer_totals), so a run reads one narrow row per customer and never pulls
+order lines into Python.
 
-PostgreSQL-specific: the result travels as CSV through COPY TO STDOUT (much faster than
-fetching rows), the query uses FILTER and LEAST, and SET LOCAL work_mem gives its hash
-aggregates room.
+PostgreSQL-specific: the query uses FILTER and LEAST; rows travel as CSV through
+COPY TO STDOUT (much faster than fetching them), parsed by pyarrow.
 """
 
 from __future__ import annotations
@@ -66,6 +67,7 @@ CANONICAL_FIELDS = {
     "total_sales": "total_sales",
 }
 
+# {lines}: the order line table; {scope}: which lines' customers to aggregate ("TRUE": all).
 FEATURES_SQL = """
 WITH per_order AS (
     SELECT customer_id,
