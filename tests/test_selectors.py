@@ -3,6 +3,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from django.db.models import Count, Q
 from django.utils import timezone
 
 from segments import selectors
@@ -64,14 +65,30 @@ def test_segments_frame_one_row_per_segment() -> None:
     assert list(frame["size"]) == [3, 1]
 
 
+def old_reach_query(run: SegmentationRun) -> dict[str, list[int]]:
+    """What the dashboard counted on every view before reach was stored with the run."""
+    customer = "assignments__customer__"
+    by_email = Q(**{f"{customer}accepts_email_marketing": True}) & ~Q(**{f"{customer}email": ""})
+    by_sms = Q(**{f"{customer}accepts_sms_marketing": True}) & ~Q(**{f"{customer}phone": ""})
+    segments = run.segments.annotate(
+        email=Count("assignments", filter=by_email), sms=Count("assignments", filter=by_sms)
+    )
+    return {str(segment.pk): [segment.email, segment.sms] for segment in segments}
+
+
 def test_count_reach_counts_contact_and_consent_per_segment() -> None:
-    run = factories.segmented_run(sizes=(3, 1))
-    first, second = selectors.run_segments(run)
+    run = factories.segmented_run(sizes=(3, 1, 2))
+    first, second, _ = selectors.run_segments(run)
     people = Customer.objects.filter(assignments__segment=first).order_by("pk")
     people.filter(pk=people[0].pk).update(email="a@example.com", accepts_email_marketing=True)
     people.filter(pk=people[1].pk).update(phone="+442079460958", accepts_sms_marketing=True)
     people.filter(pk=people[2].pk).update(email="", accepts_email_marketing=True)
-    assert selectors.count_reach(run) == {str(first.pk): [1, 1], str(second.pk): [0, 0]}
+    Customer.objects.filter(assignments__segment=second).update(
+        email="b@example.com", accepts_email_marketing=False, accepts_sms_marketing=True
+    )
+    reach = selectors.count_reach(run)
+    assert list(reach.values()) == [[1, 1], [0, 0], [0, 0]]
+    assert reach == old_reach_query(run)
 
 
 def test_latest_contacts_import_id_only_succeeded_contact_imports() -> None:
