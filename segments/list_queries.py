@@ -48,8 +48,9 @@ class ListSpec:
 @dataclass(frozen=True)
 class Column:
     """How a cell is made. kind: 'sql' (text, neutralised unless an identifier), 'number',
-    'segment' and 'constant' (from campaigns.build_row), 'contact' (ASCII text by `sql`, the
-    rest of `field`'s values by campaigns.build_row), 'hashed contact' (the same, then SHA-256)."""
+    'segment' and 'constant' (from campaigns.build_row), 'contact' (a `field` whose ASCII values
+    go through `ascii_sql`, the others through campaigns.build_row), 'hashed contact' (the same,
+    then SHA-256)."""
 
     kind: str
     sql: str = ""

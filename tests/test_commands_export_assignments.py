@@ -6,10 +6,13 @@ import hashlib
 from pathlib import Path
 
 import pytest
+from django.core import checks
+from django.core.checks.registry import CheckRegistry
 from django.core.management import CommandError, call_command
 from django.utils import timezone
 
 from segments import campaigns
+from segments.management.commands.export_assignments import Command as ExportCommand
 from segments.models import ExportRecord, SegmentationRun
 from tests import factories
 
@@ -155,3 +158,15 @@ def test_export_assignments_without_such_run_fails(tmp_path: Path, run_value: st
     factories.SegmentationRunFactory(status=SegmentationRun.Status.FAILED)
     with pytest.raises(CommandError):
         export("--run", run_value, "--out", str(tmp_path / "x.csv"))
+
+
+def test_export_assignments_skips_the_system_checks(tmp_path: Path, monkeypatch) -> None:
+    """Checks import every view; an export needs none of them (a failing one does not stop it)."""
+    registry = CheckRegistry()
+    registry.register(lambda **kwargs: [checks.Error("a failing check")])
+    monkeypatch.setattr(checks, "registry", registry)
+    monkeypatch.setattr(checks, "run_checks", registry.run_checks)
+    factories.segmented_run(sizes=(2,))
+    out = str(tmp_path / "list.csv")
+    ExportCommand().run_from_argv(["manage.py", "export_assignments", "--out", out])
+    assert len(read(tmp_path / "list.csv")) == 3
