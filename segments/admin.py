@@ -29,6 +29,17 @@ class OrderLineAdmin(admin.ModelAdmin):
     list_select_related = ("order", "customer")
     list_filter = ("day",)
 
+    # Lines come and go with imports (Imports page): an edit here would bypass the customer
+    # totals that runs read, and the import's own counts.
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
 
 @admin.register(models.DataImport)
 class DataImportAdmin(admin.ModelAdmin):

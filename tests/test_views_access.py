@@ -214,3 +214,9 @@ def test_django_admin_audit_events_are_read_only(ids) -> None:
 def test_django_admin_marketing_user_is_sent_to_admin_login(ids) -> None:
     response = signed_in(factories.marketing_user()).get(reverse("admin:index"))
     assert response.status_code == 302
+
+
+def test_admin_order_lines_read_only_for_a_superuser(client: Client) -> None:
+    client.force_login(factories.admin_user(is_superuser=True, is_staff=True))
+    assert client.get(reverse("admin:segments_orderline_changelist")).status_code == 200
+    assert client.get(reverse("admin:segments_orderline_add")).status_code == 403
