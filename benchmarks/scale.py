@@ -106,7 +106,12 @@ def main(argv: list[str]) -> int:
     facts.append(f"load average at the end: {conditions.load_average()}")
     facts.append(f"the harness took {(time.perf_counter() - started) / 60:.0f} min in all")
     write_report(config, facts, results)
-    return 0 if results.complete else 1
+    if not results.complete:
+        print(
+            "Some steps failed, failed requests or were cut off: see the table and var/bench/logs."
+        )
+        return 1
+    return 0
 
 
 def prepare_file(config: Config, results: Results) -> Path:

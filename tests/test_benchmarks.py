@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 import math
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import psutil
 import pytest
 
 from benchmarks import notebook, pages, report
-from benchmarks.processes import Measured, print_figures, read_figures
+from benchmarks.processes import Measured, measure, print_figures, read_figures
 from benchmarks.results import Results, table_rows
-from benchmarks.web import Download, Load
+from benchmarks.web import Download, Load, MemoryWatch
 from segments import demo
 from segments.features import build_features
 
@@ -145,3 +149,33 @@ def test_notebook_features_match_the_product_features(tmp_path):
     assert list(ours.index) == list(product.index)
     for feature in notebook.FEATURES:
         np.testing.assert_allclose(ours[feature], product[feature], rtol=0, atol=1e-9)
+
+
+# Memory, not time: a child that waits, then holds 200 MB for a second.
+HOLD_200_MB = "import time; time.sleep(0.5); block = b'x' * 200_000_000; time.sleep(1.0)"
+
+
+def test_measure_child_holding_200_mb_peaks_above_it(tmp_path):
+    result = measure([sys.executable, "-c", HOLD_200_MB], tmp_path / "log", {}, tmp_path)
+    assert result.ok
+    assert result.peak_bytes > 200_000_000
+
+
+def test_memory_watch_worker_holding_200_mb_grows_by_it():
+    worker = [sys.executable, "-c", HOLD_200_MB]
+    server = subprocess.Popen(
+        [sys.executable, "-c", f"import subprocess; subprocess.run({worker!r})"]
+    )
+    try:
+        for _ in range(50):  # the worker appears within a few tenths of a second
+            if psutil.Process(server.pid).children():
+                break
+            time.sleep(0.1)
+        watch = MemoryWatch(server.pid)
+        watch.start()
+        server.wait(timeout=30)
+        growth, peak = watch.stop()
+    finally:
+        server.kill()
+    assert growth > 190_000_000
+    assert peak > growth
