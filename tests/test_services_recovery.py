@@ -223,3 +223,15 @@ def test_run_import_taken_over_meanwhile_writes_nothing(settings, tmp_path):
     data_import.refresh_from_db()
     assert (data_import.status, data_import.attempts) == (ImportStatus.RUNNING, 2)
     assert not OrderLine.objects.exists()
+
+
+@override_settings(SEGWEB_STALE_SECONDS=60)
+def test_execute_run_stale_run_out_of_attempts_is_not_taken_over() -> None:
+    """A redelivered task must not give a run a fourth worker: recovery fails it instead."""
+    run = silent_run(61, attempts=recovery.MAX_ATTEMPTS)
+    run_execution.execute_run(run.pk)
+    run.refresh_from_db()
+    assert (run.status, run.attempts) == (Status.RUNNING, recovery.MAX_ATTEMPTS)
+    recovery.recover_runs()
+    run.refresh_from_db()
+    assert run.status == Status.FAILED

@@ -110,7 +110,10 @@ def process_import(import_id: int) -> DataImport:
     """
     now = timezone.now()
     before = recovery.stale_before(now)
-    claimable = Q(status=Status.PENDING) | Q(status=Status.RUNNING, heartbeat_at__lt=before)
+    # Stale work is taken over until it has used up its attempts: then recovery fails it.
+    claimable = Q(status=Status.PENDING) | Q(
+        status=Status.RUNNING, heartbeat_at__lt=before, attempts__lt=recovery.MAX_ATTEMPTS
+    )
     claimed = DataImport.objects.filter(claimable, pk=import_id).update(
         status=Status.RUNNING,
         progress=1,

@@ -99,7 +99,10 @@ def _claim(run_id: int) -> int | None:
     """Take the run; the attempt number is the token later writes must still hold."""
     now = timezone.now()
     stale_before = recovery.stale_before(now)
-    claimable = Q(status=Status.QUEUED) | Q(status=Status.RUNNING, heartbeat_at__lt=stale_before)
+    # Stale work is taken over until it has used up its attempts: then recovery fails it.
+    claimable = Q(status=Status.QUEUED) | Q(
+        status=Status.RUNNING, heartbeat_at__lt=stale_before, attempts__lt=recovery.MAX_ATTEMPTS
+    )
     try:
         with transaction.atomic():
             claimed = SegmentationRun.objects.filter(claimable, pk=run_id).update(
