@@ -4,7 +4,8 @@ Distinct product types and per-order return rates do not add up, so the totals o
 customers a change touched are recomputed from all of their lines, in one statement:
 segments.aggregation.FEATURES_SQL scoped to those customers. The caller holds the transaction.
 
-PostgreSQL-specific: a temporary table of the touched customers, = ANY(array), SET LOCAL.
+PostgreSQL-specific: a temporary table of the touched customers (ANALYZEd, so a small import
+reads its customers' lines by index), unnest(array), SET LOCAL.
 """
 
 from __future__ import annotations
@@ -38,10 +39,7 @@ def refresh_customer_totals(
     after lines were added or deleted, customers deleted included (their totals go too).
     """
     if isinstance(customers, str):
-        scope, params = (
-            f"SELECT DISTINCT customer_id FROM ({customers}) AS touched (customer_id)",
-            params,
-        )
+        scope = f"SELECT DISTINCT customer_id FROM ({customers}) AS touched (customer_id)"
     else:
         scope, params = "SELECT DISTINCT unnest(%s::bigint[]) AS customer_id", [list(customers)]
     cursor.execute(f"DROP TABLE IF EXISTS {SCOPE_TABLE}")
